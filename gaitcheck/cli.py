@@ -1,0 +1,267 @@
+"""The ``gaitcheck`` command line.
+
+Every sub-command returns an exit code: 0 on success, 2 for a problem with the input
+or set-up (printed as one line that says what to do), 130 when interrupted, 1 for an
+unexpected internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .errors import GaitcheckError
+
+__all__ = ["main", "build_parser"]
+
+_EPILOG = """\
+examples:
+  gaitcheck models install                 download the lite, full and heavy pose models
+  gaitcheck models install --from DIR      copy them from a folder instead (no internet)
+  gaitcheck pose run.mp4 -o out/           landmarks of every frame (.npz and a CSV table)
+  gaitcheck analyze run.mp4 -o out/        the whole analysis of one clip
+
+Film the runner side-on (camera at hip height, the whole body in view, 60 fps or more if
+the phone can) for sagittal markers, or from behind for frontal ones. gaitcheck reports
+what the video shows; it does not diagnose.
+"""
+
+
+def _add_pose_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--model", default="full", metavar="lite|full|heavy|PATH",
+        help="pose model: lite (fastest), full (default) or heavy (slowest), or a .task file",
+    )
+    p.add_argument("--no-cache", action="store_true",
+                   help="run pose estimation even if landmarks of this clip are cached")
+    p.add_argument("--num-poses", type=int, choices=(1, 2), default=None,
+                   help="people tracked per frame; default: 1, or 2 when a scan of the clip "
+                        "finds a second person (the runner is then picked and followed)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or messages")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the ``gaitcheck`` command."""
+    parser = argparse.ArgumentParser(
+        prog="gaitcheck",
+        description="Running-form analysis from a video: pose, gait events, the form faults "
+                    "that overload the foot, and drills that address them.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"gaitcheck {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="show full tracebacks instead of one-line errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    # models -------------------------------------------------------------------------
+    pm = sub.add_parser(
+        "models", help="list, verify or install the MediaPipe pose model bundles",
+        description="Manage the pose landmarker bundles (.task). Lookup order: --model PATH, "
+                    "$GAITCHECK_MODEL_DIR, ./models, the user cache folder.",
+    )
+    msub = pm.add_subparsers(dest="models_command", metavar="ACTION")
+    msub.add_parser("list", help="show which bundles are found and where")
+    pv = msub.add_parser("verify", help="check bundles: zip layout and that MediaPipe loads them")
+    pv.add_argument("targets", nargs="*", metavar="NAME|PATH",
+                    help="model names or .task files (default: every installed bundle)")
+    pi = msub.add_parser("install", help="download (or copy) bundles, verified, written atomically")
+    pi.add_argument("names", nargs="*", metavar="NAME", help="lite, full, heavy (default: all)")
+    pi.add_argument("--from", dest="source_dir", metavar="DIR",
+                    help="copy pose_landmarker_<name>.task from DIR instead of downloading")
+    pi.add_argument("--dest", metavar="DIR",
+                    help="install folder (default: $GAITCHECK_MODEL_DIR, else ./models if it "
+                         "exists, else the user cache folder)")
+    pi.add_argument("--force", action="store_true", help="replace bundles already installed")
+    pi.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+    # pose ---------------------------------------------------------------------------
+    pp = sub.add_parser(
+        "pose", help="pose landmarks of every frame of a video",
+        description="Run MediaPipe Pose Landmarker on every frame and write landmarks.npz "
+                    "(float32 array frames x 33 landmarks x [x, y, z, visibility], with fps and "
+                    "timestamps) and landmarks.csv (tidy: frame, time_s, landmark, x, y, z, "
+                    "visibility; x and y normalised to the image width and height, y down). "
+                    "A frame with no person is a row of NaN. Results are cached by the video's "
+                    "content, the model and the settings.",
+    )
+    pp.add_argument("video", type=Path, help="video file (MP4, MOV, WebM...)")
+    pp.add_argument("-o", "--output", type=Path, required=True, metavar="OUT",
+                    help="output folder (created)")
+    _add_pose_options(pp)
+
+    # analyze ------------------------------------------------------------------------
+    pa = sub.add_parser(
+        "analyze", aliases=["analyse"], help="analyse a running video",
+        description="Analyse one running clip: pose landmarks, and a PNG of the raw hip, knee, "
+                    "ankle, heel and toe traces so the signal can be checked by eye.",
+    )
+    pa.add_argument("video", type=Path, help="video file")
+    pa.add_argument("-o", "--output", type=Path, metavar="OUT",
+                    help="output folder (default: gaitcheck-results/<video name>)")
+    pa.add_argument("--height-cm", type=float, metavar="H",
+                    help="runner's height in cm, to report lengths in metres as well as %%leg")
+    _add_pose_options(pa)
+    return parser
+
+
+def _say(args: argparse.Namespace, text: str) -> None:
+    if not getattr(args, "quiet", False):
+        print(text, file=sys.stderr)
+
+
+def _cmd_models(args: argparse.Namespace) -> int:
+    from . import models
+
+    action = args.models_command
+    if action in (None, "list"):
+        print("search order: --model PATH, then " + ", ".join(str(d) for d in models.search_dirs()))
+        for name in models.MODEL_NAMES:
+            try:
+                info = models.resolve_model(name)
+            except GaitcheckError:
+                print(f"  {name:<6} missing   (install: gaitcheck models install {name})")
+            else:
+                size = info.path.stat().st_size / 1e6
+                default = "  [default]" if name == models.DEFAULT_MODEL else ""
+                print(f"  {name:<6} {size:5.1f} MB  {info.path}{default}")
+        return 0
+    if action == "verify":
+        targets = args.targets
+        if not targets:
+            targets = []
+            for name in models.MODEL_NAMES:
+                try:
+                    targets.append(str(models.resolve_model(name).path))
+                except GaitcheckError:
+                    pass
+            if not targets:
+                raise GaitcheckError("no model bundle installed",
+                                     hint="run: gaitcheck models install")
+        failed = 0
+        for target in targets:
+            try:
+                path = target if Path(target).suffix == ".task" or Path(target).exists() \
+                    else models.resolve_model(target).path
+                models.verify_bundle(path)
+            except GaitcheckError as err:
+                print(f"gaitcheck: error: {err}", file=sys.stderr)
+                failed += 1
+            else:
+                print(f"ok  {path}")
+        return 2 if failed else 0
+    if action == "install":
+        names = args.names or list(models.MODEL_NAMES)
+        models.install_models(
+            names, dest=args.dest, source_dir=args.source_dir, force=args.force,
+            progress=not args.quiet and sys.stderr.isatty(),
+            log=(lambda s: None) if args.quiet else (lambda s: print(s, file=sys.stderr)),
+        )
+        return 0
+    raise AssertionError(action)
+
+
+def _pose_settings(args: argparse.Namespace):  # noqa: ANN202
+    from .pose import PoseSettings
+
+    return PoseSettings(num_poses=args.num_poses)
+
+
+def _run_pose(args: argparse.Namespace):  # noqa: ANN202
+    from .pipeline import estimate_landmarks
+
+    run = estimate_landmarks(
+        args.video, model=args.model, settings=_pose_settings(args),
+        use_cache=not args.no_cache, progress=False if args.quiet else None,
+    )
+    lm = run.landmarks
+    src = "cache" if run.from_cache else f"{lm.model} model"
+    _say(args, f"{lm.source}: {lm.n_frames} frames at {lm.fps:.3f} fps, pose in "
+               f"{100 * lm.detected_share:.1f} % of frames ({src})")
+    return run
+
+
+def _cmd_pose(args: argparse.Namespace) -> int:
+    run = _run_pose(args)
+    out: Path = args.output
+    out.mkdir(parents=True, exist_ok=True)
+    run.landmarks.save(out / "landmarks.npz")
+    run.landmarks.write_csv(out / "landmarks.csv")
+    _say(args, f"wrote {out / 'landmarks.npz'} and {out / 'landmarks.csv'}")
+    return 0
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    from .io_utils import atomic_path
+    from .report import plot_landmark_traces
+
+    if args.height_cm is not None and not 80 <= args.height_cm <= 250:
+        raise GaitcheckError(f"--height-cm {args.height_cm:g} is not a plausible height",
+                             hint="give the runner's height in centimetres, e.g. 178")
+    run = _run_pose(args)
+    out: Path = args.output or Path("gaitcheck-results") / Path(args.video).stem
+    out.mkdir(parents=True, exist_ok=True)
+    lm = run.landmarks
+    lm.save(out / "landmarks.npz")
+    plot_landmark_traces(lm, out / "landmark_traces.png")
+    summary = {
+        "video": str(run.video.path),
+        "video_sha256": run.video_sha256,
+        "fps": lm.fps,
+        "n_frames": lm.n_frames,
+        "image_size": list(lm.image_size),
+        "model": lm.model,
+        "model_path": str(run.model.path),
+        "pose_share": lm.detected_share,
+        "pose_info": lm.info,
+    }
+    with atomic_path(out / "pose_summary.json") as tmp:
+        tmp.write_text(json.dumps(summary, indent=2))
+    _say(args, f"results in {out}/ (landmarks.npz, landmark_traces.png, pose_summary.json)")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``gaitcheck`` command line.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments without the program name; ``sys.argv[1:]`` by default.
+
+    Returns
+    -------
+    int
+        The exit code.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    handlers = {"models": _cmd_models, "pose": _cmd_pose, "analyze": _cmd_analyze,
+                "analyse": _cmd_analyze}
+    try:
+        return handlers[args.command](args)
+    except GaitcheckError as err:
+        if args.debug:
+            raise
+        print(f"gaitcheck: error: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("gaitcheck: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # an internal bug: say so in one line, keep the trace for --debug
+        if args.debug:
+            raise
+        print(f"gaitcheck: internal error: {type(exc).__name__}: {exc} "
+              "(run again with --debug for the traceback, and please report it)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
