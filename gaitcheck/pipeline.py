@@ -155,7 +155,8 @@ def estimate_landmarks(
     from .models import verify_bundle
     from .pose import estimate_frames
 
-    verify_bundle(info.path, load=False)  # clear message for a damaged file; MediaPipe loads it next
+    # a clear message for a damaged file; MediaPipe loads it next
+    verify_bundle(info.path, load=False)
     show = _want_progress(progress, meta.duration_s)
     bar = None
     if show:

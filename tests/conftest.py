@@ -42,7 +42,8 @@ def model_dir() -> Path:
     for cand in (REPO / "models", SHARED / "models"):
         if (cand / "pose_landmarker_full.task").is_file():
             return cand
-    pytest.skip("no pose model bundles: run `gaitcheck models install` (or --from ../shared/models)")
+    pytest.skip("no pose model bundles: run `gaitcheck models install` "
+                "(or --from ../shared/models)")
 
 
 @pytest.fixture(scope="session", autouse=True)

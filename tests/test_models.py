@@ -4,8 +4,8 @@ import shutil
 import threading
 
 import pytest
-
 from conftest import REPO, shared_path
+
 from gaitcheck.cli import main
 from gaitcheck.errors import ModelError
 from gaitcheck.models import bundle_filename, install_models, resolve_model, verify_bundle
@@ -36,7 +36,8 @@ def test_lookup_order(tmp_path, monkeypatch, model_dir):
     env_dir, cwd = tmp_path / "env", tmp_path / "cwd"
     (cwd / "models").mkdir(parents=True)
     env_dir.mkdir()
-    shutil.copyfile(model_dir / "pose_landmarker_lite.task", cwd / "models" / "pose_landmarker_lite.task")
+    lite = "pose_landmarker_lite.task"
+    shutil.copyfile(model_dir / lite, cwd / "models" / lite)
     monkeypatch.chdir(cwd)
     monkeypatch.setenv("GAITCHECK_MODEL_DIR", str(env_dir))
     assert resolve_model("lite").path == cwd / "models" / "pose_landmarker_lite.task"
@@ -90,7 +91,8 @@ def http_models(model_dir):
 
 def test_install_by_download(tmp_path, http_models):
     dest = tmp_path / "dl"
-    got = install_models(["full"], dest=dest, url_template=http_models + "/pose_landmarker_{name}.task",
+    got = install_models(["full"], dest=dest,
+                         url_template=http_models + "/pose_landmarker_{name}.task",
                          progress=False, log=lambda s: None)
     verify_bundle(got[0])
 

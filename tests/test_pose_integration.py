@@ -6,8 +6,8 @@ import time
 import av
 import numpy as np
 import pytest
-
 from conftest import all_videos, video
+
 from gaitcheck.cli import main
 from gaitcheck.landmarks import LM, load_landmarks
 from gaitcheck.pipeline import estimate_landmarks

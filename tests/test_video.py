@@ -3,8 +3,8 @@ from fractions import Fraction
 import av
 import numpy as np
 import pytest
-
 from conftest import video
+
 from gaitcheck.errors import VideoError
 from gaitcheck.video import iter_frames, prefetch, probe_video
 
