@@ -97,14 +97,24 @@ def build_parser() -> argparse.ArgumentParser:
     # analyze ------------------------------------------------------------------------
     pa = sub.add_parser(
         "analyze", aliases=["analyse"], help="analyse a running video",
-        description="Analyse one running clip: pose landmarks, and a PNG of the raw hip, knee, "
-                    "ankle, heel and toe traces so the signal can be checked by eye.",
+        description="Analyse one running clip: pose landmarks, kinematics (kinematics.csv: "
+                    "angles in degrees and positions in leg lengths per frame), gait events "
+                    "(events.csv: initial contact, midstance, toe-off per foot) and strides "
+                    "(strides.csv), with PNGs of the raw landmark traces and of the foot "
+                    "heights with the detected events, and analysis.json (summary, checks, "
+                    "versions). A clip that cannot be analysed as running (no runner, too few "
+                    "strides, slow motion, feet not tracked) is refused with the reason.",
     )
     pa.add_argument("video", type=Path, help="video file")
     pa.add_argument("-o", "--output", type=Path, metavar="OUT",
                     help="output folder (default: gaitcheck-results/<video name>)")
     pa.add_argument("--height-cm", type=float, metavar="H",
                     help="runner's height in cm, to report lengths in metres as well as %%leg")
+    pa.add_argument("--capture-fps", type=float, metavar="FPS",
+                    help="the rate a slow-motion clip was filmed at (e.g. 240) when the file "
+                         "plays slower; all times are rescaled")
+    pa.add_argument("--cutoff-hz", type=float, default=10.0, metavar="HZ",
+                    help="low-pass cut-off of the landmark filter (default 10 Hz)")
     _add_pose_options(pa)
     return parser
 
@@ -196,33 +206,83 @@ def _cmd_pose(args: argparse.Namespace) -> int:
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
-    from .io_utils import atomic_path
-    from .report import plot_landmark_traces
+    from .pipeline import AnalysisConfig, NotAnalysableError, analyze_landmarks
 
     if args.height_cm is not None and not 80 <= args.height_cm <= 250:
         raise GaitcheckError(f"--height-cm {args.height_cm:g} is not a plausible height",
                              hint="give the runner's height in centimetres, e.g. 178")
+    if args.capture_fps is not None and not args.capture_fps > 0:
+        raise GaitcheckError(f"--capture-fps {args.capture_fps:g} must be positive")
     run = _run_pose(args)
+    cfg = AnalysisConfig(height_cm=args.height_cm, capture_fps=args.capture_fps,
+                         cutoff_hz=args.cutoff_hz)
+    result = analyze_landmarks(run.landmarks, config=cfg, pose=run)
+    if not result.analysable:
+        raise NotAnalysableError(f"{args.video}: not analysable as running: {result.reason}")
     out: Path = args.output or Path("gaitcheck-results") / Path(args.video).stem
     out.mkdir(parents=True, exist_ok=True)
-    lm = run.landmarks
-    lm.save(out / "landmarks.npz")
-    plot_landmark_traces(lm, out / "landmark_traces.png")
-    summary = {
-        "video": str(run.video.path),
-        "video_sha256": run.video_sha256,
-        "fps": lm.fps,
-        "n_frames": lm.n_frames,
-        "image_size": list(lm.image_size),
-        "model": lm.model,
-        "model_path": str(run.model.path),
-        "pose_share": lm.detected_share,
-        "pose_info": lm.info,
-    }
-    with atomic_path(out / "pose_summary.json") as tmp:
-        tmp.write_text(json.dumps(summary, indent=2))
-    _say(args, f"results in {out}/ (landmarks.npz, landmark_traces.png, pose_summary.json)")
+    written = write_analysis(result, out)
+    _say(args, _headline(result))
+    _say(args, f"results in {out}/ ({', '.join(p.name for p in written)})")
     return 0
+
+
+def _headline(result) -> str:  # noqa: ANN001
+    s = result.summary()
+    side = s["valid_strides_per_side"]
+    return (f"{s['source']}: {s['view']} view, cadence {s['cadence_spm']:.1f} steps/min, "
+            f"{s['valid_strides']} valid strides (left {side['l']}, right {side['r']})")
+
+
+def write_analysis(result, out: Path) -> list[Path]:  # noqa: ANN001
+    """Write the tables, figures and JSON summary of an analysis into ``out``.
+
+    Parameters
+    ----------
+    result : gaitcheck.pipeline.AnalysisResult
+        The analysis.
+    out : Path
+        Existing output folder.
+
+    Returns
+    -------
+    list of Path
+        The files written (each atomically).
+    """
+    from .io_utils import atomic_path
+    from .report import plot_events, plot_landmark_traces
+
+    files = []
+    files.append(result.landmarks.save(out / "landmarks.npz"))
+    tables = {
+        "kinematics.csv": result.kinematics.angles,
+        "events.csv": result.events.events,
+        "strides.csv": result.events.strides,
+    }
+    for name, df in tables.items():
+        with atomic_path(out / name) as tmp:
+            df.to_csv(tmp, index=name != "events.csv", float_format="%.6g")
+        files.append(out / name)
+    files.append(plot_landmark_traces(result.landmarks, out / "landmark_traces.png"))
+    files.append(plot_events(result, out / "events.png"))
+    doc = {"summary": result.summary(), "events_info": result.events.info,
+           "kinematics_info": result.kinematics.info, "provenance": result.provenance}
+    with atomic_path(out / "analysis.json") as tmp:
+        tmp.write_text(json.dumps(doc, indent=2, default=_json_default))
+    files.append(out / "analysis.json")
+    return files
+
+
+def _json_default(o: object) -> object:
+    import numpy as np
+
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, Path):
+        return str(o)
+    return str(o)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -70,6 +70,7 @@ __all__ = [
     "STRIDE_COLUMNS",
     "detect_events",
     "cadence_from_contacts",
+    "step_rate_spm",
 ]
 
 SIDES = ("l", "r")
@@ -324,17 +325,40 @@ def _side_signals(kin: Kinematics, side: str, s: EventSettings) -> dict[str, np.
     return out
 
 
-def _sample(t: np.ndarray, x: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """Linear interpolation of ``x(t)`` at query times ``q`` (any shape); NaN outside."""
-    ok = np.isfinite(x)
-    if ok.sum() < 2:
-        return np.full(q.shape, np.nan)
-    out = np.interp(q.ravel(), t[ok], x[ok], left=np.nan, right=np.nan).reshape(q.shape)
-    # do not bridge missing stretches longer than two frames
-    idx = np.clip(np.searchsorted(t, q.ravel()), 1, t.size - 1)
-    gap = ~(ok[idx] & ok[idx - 1])
-    out.ravel()[gap] = np.nan
+def _interp_index(t: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return ``(i0, frac, inside)`` for linear interpolation at query times ``q``.
+
+    Uniformly sampled clips (the usual case) use index arithmetic instead of a search.
+    """
+    n = t.size
+    dt = (t[-1] - t[0]) / (n - 1)
+    if dt > 0 and np.allclose(np.diff(t), dt, rtol=1e-3, atol=0.0):
+        pos = (q - t[0]) / dt
+    else:
+        i = np.clip(np.searchsorted(t, q, side="right") - 1, 0, n - 2)
+        pos = i + (q - t[i]) / (t[i + 1] - t[i])
+    inside = (pos >= 0) & (pos <= n - 1)
+    pos = np.where(inside, pos, 0.0)
+    i0 = np.minimum(pos.astype(np.intp), n - 2)
+    return i0, pos - i0, inside
+
+
+def _gather(x: np.ndarray, idx: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+    i0, frac, inside = idx
+    out = x[i0] * (1.0 - frac) + x[i0 + 1] * frac
+    out[~inside] = np.nan
     return out
+
+
+def _sample(t: np.ndarray, x: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Linear interpolation of ``x(t)`` at query times ``q`` (any shape).
+
+    Interpolates only between adjacent frames: NaN where either neighbour is missing
+    or ``q`` lies outside ``t``.
+    """
+    if t.size < 2:
+        return np.full(q.shape, np.nan)
+    return _gather(x, _interp_index(t, q))
 
 
 def _refine_with_templates(
@@ -361,30 +385,33 @@ def _refine_with_templates(
     tau = np.arange(-half, half + step / 2, step)
     max_shift = max(1.5 * dt, 0.04)
     shifts = np.arange(-max_shift, max_shift + step / 2, step)
-    chans = ("heel", "toe", "rel_x")
+    chans = [sig[c] for c in ("heel", "toe", "rel_x")]
     anchors = times.astype(np.float64).copy()
-    template = None
+    rows = np.arange(anchors.size)
     for _ in range(max(1, s.template_iterations)):
-        win = np.stack([_sample(t, sig[c], anchors[:, None] + tau[None, :]) for c in chans])
-        template = np.nanmean(win, axis=1)  # (channels, tau)
-        # candidate windows for every event and shift: (channels, events, shifts, tau)
-        q = anchors[:, None, None] + shifts[None, :, None] + tau[None, None, :]
-        cand = np.stack([_sample(t, sig[c], q) for c in chans])
-        cm = cand - np.nanmean(cand, axis=3, keepdims=True)
-        tm = template - np.nanmean(template, axis=1, keepdims=True)
-        err = np.nanmean((cm - tm[:, None, None, :]) ** 2, axis=(0, 3))  # (events, shifts)
+        idx_w = _interp_index(t, anchors[:, None] + tau[None, :])
+        idx_c = _interp_index(t, anchors[:, None, None] + shifts[None, :, None]
+                              + tau[None, None, :])
+        err = np.zeros((anchors.size, shifts.size))
+        for x in chans:  # three channels; everything else is vectorised
+            template = np.nanmean(_gather(x, idx_w), axis=0)  # (tau,)
+            tm = template - np.nanmean(template)
+            cand = _gather(x, idx_c)  # (events, shifts, tau)
+            cand -= np.nanmean(cand, axis=2, keepdims=True)
+            cand -= tm
+            err += np.nanmean(cand * cand, axis=2)
         err = np.where(np.isfinite(err), err, np.inf)
         best = np.argmin(err, axis=1)
         # parabolic sub-step refinement
         i = np.clip(best, 1, shifts.size - 2)
-        e0, e1, e2 = (err[np.arange(best.size), i + k] for k in (-1, 0, 1))
+        e0, e1, e2 = (err[rows, i + k] for k in (-1, 0, 1))
         with np.errstate(invalid="ignore", divide="ignore"):
             off = 0.5 * (e0 - e2) / (e0 - 2 * e1 + e2)
         off = np.where(np.isfinite(off) & (np.abs(off) <= 1), off, 0.0)
-        found = np.isfinite(err[np.arange(best.size), best])
+        found = np.isfinite(err[rows, best])
         anchors = np.where(found, anchors + shifts[i] + off * step, anchors)
-    win = np.stack([_sample(t, sig[c], anchors[:, None] + tau[None, :]) for c in chans])
-    template = np.nanmean(win, axis=1)
+    idx_w = _interp_index(t, anchors[:, None] + tau[None, :])
+    template = np.stack([np.nanmean(_gather(x, idx_w), axis=0) for x in chans])  # (3, tau)
     if speed_threshold is not None:
         # the foot's velocity relative to the pelvis reaches the threshold (negative)
         crit = np.gradient(template[2], step) - speed_threshold
@@ -477,6 +504,72 @@ def cadence_from_contacts(ic_time_s: np.ndarray, sides: np.ndarray) -> float:
         return float("nan")
     slope = np.polyfit(np.arange(times.size), times, 1)[0]
     return float(60.0 / slope)
+
+
+def step_rate_spm(
+    kin: Kinematics, *, min_hz: float = 0.05, max_hz: float = 5.0, min_duration_s: float = 3.0,
+    return_strength: bool = False,
+) -> float | tuple[float, float]:
+    """Return the dominant step rate of the legs' motion, in steps per minute.
+
+    An event-free estimate: the feet swap places once per step, so the difference
+    between the left and right ankle (horizontal and vertical, in leg lengths)
+    oscillates at the stride frequency; steps/min = 2 x 60 x that frequency. Found from
+    the power spectrum (zero-padded FFT) over the longest run of frames where both ankles
+    are present. Used to recognise slow-motion clips stored at a normal frame
+    rate before event detection, whose duration limits assume real time.
+
+    Parameters
+    ----------
+    kin : Kinematics
+        Cleaned kinematics.
+    min_hz, max_hz : float
+        Search band of the stride frequency, Hz.
+    min_duration_s : float
+        Shortest usable run of frames, seconds (at the clip's frame rate).
+    return_strength : bool
+        Also return the share of the band's power within 15 % of the peak (0..1): near 1
+        for a clean rhythm, low when the legs are tracked poorly.
+
+    Returns
+    -------
+    float
+        Steps per minute at the clip's frame rate; NaN with too little data.
+    """
+    from scipy.signal import detrend
+
+    a = kin.angles
+    fps = kin.fps
+    power = None
+    longest = 0.0
+    for q in ("ankle_x", "ankle_y"):
+        d = a[f"{q}_l_leg"].to_numpy(np.float64) - a[f"{q}_r_leg"].to_numpy(np.float64)
+        runs = _runs(np.isfinite(d))
+        if not runs.size:
+            continue
+        a0, b0 = runs[np.argmax(runs[:, 1] - runs[:, 0])]  # longest run without gaps
+        if b0 - a0 < max(32, int(min_duration_s * fps)):
+            continue
+        x = detrend(d[a0:b0])  # an overground runner's perspective drifts slowly
+        x = x * np.hanning(x.size)
+        longest = max(longest, (b0 - a0) / fps)
+        nfft = int(2 ** np.ceil(np.log2(max(8 * x.size, 4096))))
+        p = np.abs(np.fft.rfft(x, nfft)) ** 2
+        p /= p.sum() or 1.0
+        power = p if power is None else power + p
+    if power is None:
+        return (float("nan"), 0.0) if return_strength else float("nan")
+    freq = np.fft.rfftfreq(nfft, d=1.0 / fps)
+    # at least four whole strides must fit in the run for a frequency to count: on short
+    # clips, slow perspective changes otherwise pass for a slow rhythm
+    band = (freq >= max(min_hz, 4.0 / longest)) & (freq <= max_hz)
+    if not band.any():
+        return (float("nan"), 0.0) if return_strength else float("nan")
+    f = freq[band][np.argmax(power[band])]
+    if return_strength:
+        near = band & (np.abs(freq - f) <= 0.15 * f)
+        return float(2.0 * 60.0 * f), float(power[near].sum() / power[band].sum())
+    return float(2.0 * 60.0 * f)
 
 
 def _strides(c: pd.DataFrame, kin: Kinematics, s: EventSettings, near: str | None) -> pd.DataFrame:

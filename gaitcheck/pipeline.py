@@ -11,16 +11,29 @@ import hashlib
 import json
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
-from .errors import NoPersonError
+import numpy as np
+
+from .errors import GaitcheckError, NoPersonError
 from .io_utils import file_sha256
 from .landmarks import Landmarks, load_landmarks
 from .models import DEFAULT_MODEL, ModelInfo, resolve_model
 from .video import VideoMeta, probe_video
 
-__all__ = ["PoseRun", "estimate_landmarks", "landmark_cache_dir", "cache_key"]
+__all__ = [
+    "PoseRun",
+    "AnalysisConfig",
+    "AnalysisResult",
+    "estimate_landmarks",
+    "analyze_landmarks",
+    "analyze_video",
+    "retime_landmarks",
+    "landmark_cache_dir",
+    "cache_key",
+]
 
 #: Clips shorter than this (seconds) get no progress bar.
 PROGRESS_MIN_DURATION_S = 4.0
@@ -192,3 +205,301 @@ def _check_person(lm: Landmarks, meta: VideoMeta, require: bool) -> None:
             f"{meta.path}: no person found in any of its {lm.n_frames} frames",
             hint="film the whole runner, side-on or from behind, in good light",
         )
+
+
+# --------------------------------------------------------------------------------------
+# analysis: kinematics and events
+
+
+class NotAnalysableError(GaitcheckError):
+    """The clip went through pose estimation but cannot be analysed as running."""
+
+
+#: Below this cadence a clip is not treated as running (walking, or slow motion).
+MIN_RUNNING_CADENCE_SPM = 130.0
+#: Below this leg-cycle rate (found before event detection) the clip is taken for slow
+#: motion: phones' 120 and 240 fps slow motion played at 30 fps puts a 170 steps/min runner
+#: at about 42 and 21. A 2x slow motion (about 85) is caught by the cadence check instead.
+MIN_PLAUSIBLE_STEP_RATE_SPM = 60.0
+#: Fewest valid strides (both feet together) for an analysis.
+MIN_VALID_STRIDES = 4
+#: Least share of strides with strict left/right alternation.
+MIN_ALTERNATION_SHARE = 0.9
+#: Least share of strides that pass the stride checks.
+MIN_VALID_SHARE = 0.6
+#: Least share of frames with a pose.
+MIN_POSE_SHARE = 0.3
+
+
+@dataclass(frozen=True)
+class AnalysisConfig:
+    """Options of the analysis after pose estimation.
+
+    Parameters
+    ----------
+    cutoff_hz : float
+        Low-pass cutoff of the landmark filter, Hz (see
+        :func:`gaitcheck.kinematics.compute_kinematics`).
+    min_visibility : float
+        Landmarks below this visibility are dropped.
+    height_cm : float or None
+        Runner's height; lengths are then also given in metres.
+    capture_fps : float or None
+        True capture rate of a slow-motion clip whose file plays slower (e.g. 240 for a
+        clip filmed at 240 fps and stored at 30 fps). All times are rescaled.
+    events : gaitcheck.events.EventSettings or None
+        Event-detector options (defaults when None).
+    require_running : bool
+        Refuse clips that do not look like running (see :func:`analyze_landmarks`).
+    """
+
+    cutoff_hz: float = 10.0
+    min_visibility: float = 0.3
+    height_cm: float | None = None
+    capture_fps: float | None = None
+    events: Any = None
+    require_running: bool = True
+
+
+@dataclass(frozen=True, eq=False)
+class AnalysisResult:
+    """Everything the later stages (markers, reports) need about one clip.
+
+    Parameters
+    ----------
+    landmarks : Landmarks
+        Pose landmarks (re-timed when ``capture_fps`` was given).
+    kinematics : gaitcheck.kinematics.Kinematics
+        Cleaned trajectories and angles.
+    events : gaitcheck.events.GaitEvents
+        Contacts, events and strides.
+    analysable : bool
+        False when the clip fails a check of :func:`assess_clip`; ``reason`` says why.
+    reason : str or None
+        Why the clip is not analysable.
+    config : AnalysisConfig
+        The options used.
+    pose : PoseRun or None
+        How the landmarks were obtained (None when analysing given landmarks).
+    provenance : dict
+        Versions and inputs.
+    """
+
+    landmarks: Landmarks
+    kinematics: Any
+    events: Any
+    analysable: bool
+    reason: str | None
+    config: AnalysisConfig
+    pose: PoseRun | None = None
+    provenance: dict = field(default_factory=dict)
+
+    def summary(self) -> dict:
+        """Return the headline figures as a JSON-serialisable dict."""
+        kin, ev, lm = self.kinematics, self.events, self.landmarks
+        st = ev.strides
+        return {
+            "source": lm.source,
+            "fps": lm.fps,
+            "file_fps": lm.info.get("file_fps", lm.fps),
+            "n_frames": lm.n_frames,
+            "pose_share": lm.detected_share,
+            "model": lm.model,
+            "view": kin.view,
+            "view_confidence": kin.view_confidence,
+            "direction": kin.direction,
+            "near_side": kin.info.get("near_side"),
+            "leg_length_px": kin.leg_length_px,
+            "swap_frames_corrected": kin.info.get("swap_frames_corrected"),
+            "contacts": ev.info.get("contacts"),
+            "contacts_relabelled": ev.info.get("contacts_relabelled"),
+            "strides": int(len(st)),
+            "valid_strides": int(st["valid"].sum()) if len(st) else 0,
+            "valid_strides_per_side": {
+                side: int(st.loc[st["side"] == side, "valid"].sum()) for side in ("l", "r")
+            },
+            "alternation_share": alternation_share(st),
+            "cadence_spm": ev.cadence_spm,
+            "analysable": self.analysable,
+            "reason": self.reason,
+        }
+
+
+def alternation_share(strides) -> float:  # noqa: ANN001 - DataFrame
+    """Return the share of strides whose contacts strictly alternate left/right."""
+    if not len(strides):
+        return float("nan")
+    broken = strides["invalid_reason"].astype(str).eq("broken alternation")
+    return float(1.0 - broken.mean())
+
+
+def retime_landmarks(lm: Landmarks, capture_fps: float) -> Landmarks:
+    """Give a slow-motion clip its true time base.
+
+    Parameters
+    ----------
+    lm : Landmarks
+        Landmarks timed by the file's frame rate.
+    capture_fps : float
+        The rate the clip was filmed at.
+
+    Returns
+    -------
+    Landmarks
+        Same frames, ``fps = capture_fps`` and times scaled by ``file_fps / capture_fps``.
+    """
+    if not capture_fps > 0:
+        raise GaitcheckError(f"--capture-fps {capture_fps} must be positive")
+    factor = lm.fps / capture_fps
+    info = {**lm.info, "file_fps": lm.fps, "capture_fps": capture_fps}
+    return replace(lm, fps=float(capture_fps), time_s=lm.time_s * factor, info=info)
+
+
+def assess_clip(lm: Landmarks, kin, ev) -> str | None:  # noqa: ANN001
+    """Say why a clip cannot be analysed as running, or return None when it can.
+
+    Checks, in order: enough frames with a pose; enough valid strides; a running
+    cadence (a slow-motion clip stored at a normal rate, or walking, fails here);
+    strict left/right alternation of the contacts.
+    """
+    if lm.detected_share < MIN_POSE_SHARE:
+        return (f"a runner was found in only {100 * lm.detected_share:.0f} % of the frames: "
+                "film the whole body in view for at least 10 s")
+    from .events import step_rate_spm
+
+    rate = step_rate_spm(kin)
+    if np.isfinite(rate) and rate < MIN_PLAUSIBLE_STEP_RATE_SPM:
+        return (f"the legs cycle at {rate:.0f} steps/min at the file's {lm.fps:.4g} fps, far too "
+                "slow for running or walking: a slow-motion clip? pass the rate it was filmed "
+                f"at, e.g. --capture-fps {_guess_capture_fps(rate, lm.fps)}")
+    st = ev.strides
+    n_valid = int(st["valid"].sum()) if len(st) else 0
+    cad = ev.cadence_spm
+    if np.isfinite(cad) and cad < MIN_RUNNING_CADENCE_SPM:
+        return (f"the feet land {cad:.0f} times a minute at the file's {lm.fps:.3g} fps, too "
+                "slow for running: a slow-motion clip? pass its capture rate, e.g. "
+                "--capture-fps 240 (or this is walking, which gaitcheck does not analyse)")
+    if n_valid < MIN_VALID_STRIDES:
+        return (f"too few strides: {n_valid} valid stride(s) found (at least "
+                f"{MIN_VALID_STRIDES} needed, 6 per side recommended): film at least 10 s of "
+                "steady running, side-on")
+    if not np.isfinite(cad):
+        return ("no steady run of alternating steps was found: the feet are not tracked "
+                "reliably (camera angle, occlusion, too short a clip)")
+    if np.isfinite(rate) and abs(cad - rate) > 0.1 * rate:
+        return (f"the foot contacts ({cad:.0f} steps/min) disagree with the legs' rhythm "
+                f"({rate:.0f} steps/min): the feet are not tracked reliably (camera angle, "
+                "occlusion)")
+    if n_valid < MIN_VALID_SHARE * len(st):
+        return (f"only {n_valid} of {len(st)} strides passed the checks: the feet are not "
+                "tracked reliably (camera angle, occlusion)")
+    alt = alternation_share(st)
+    if alt < MIN_ALTERNATION_SHARE:
+        return (f"left and right foot contacts alternate in only {100 * alt:.0f} % of the "
+                "strides: the legs are not tracked reliably (occlusion, camera angle)")
+    return None
+
+
+def _guess_capture_fps(rate_spm: float, fps: float) -> int:
+    """Suggest the common capture rate that brings the step rate nearest 170 steps/min."""
+    rates = (60, 120, 240, 480, 960)
+    return min(rates, key=lambda r: abs(np.log(rate_spm * r / fps / 170.0)))
+
+
+def analyze_landmarks(
+    landmarks: Landmarks, *, config: AnalysisConfig | None = None, pose: PoseRun | None = None
+) -> AnalysisResult:
+    """Run kinematics and gait-event detection on landmarks.
+
+    Parameters
+    ----------
+    landmarks : Landmarks
+        Pose-stage output (or landmarks from another source, e.g. mocap).
+    config : AnalysisConfig, optional
+        Options.
+    pose : PoseRun, optional
+        The pose run the landmarks came from (kept for provenance).
+
+    Returns
+    -------
+    AnalysisResult
+        With ``analysable`` False and a ``reason`` when the clip fails a check.
+    """
+    from .events import detect_events
+    from .kinematics import compute_kinematics
+
+    cfg = config or AnalysisConfig()
+    lm = landmarks
+    if cfg.capture_fps is not None:
+        lm = retime_landmarks(lm, cfg.capture_fps)
+    kin = compute_kinematics(lm, cutoff_hz=cfg.cutoff_hz, min_visibility=cfg.min_visibility,
+                             height_cm=cfg.height_cm)
+    ev = detect_events(kin, settings=cfg.events)
+    reason = assess_clip(lm, kin, ev)
+    prov = _provenance(lm, cfg, pose)
+    return AnalysisResult(landmarks=lm, kinematics=kin, events=ev, analysable=reason is None,
+                          reason=reason, config=cfg, pose=pose, provenance=prov)
+
+
+def analyze_video(
+    video: str | os.PathLike[str],
+    *,
+    config: AnalysisConfig | None = None,
+    model: str | os.PathLike[str] = DEFAULT_MODEL,
+    pose_settings=None,  # noqa: ANN001
+    use_cache: bool = True,
+    progress: bool | None = None,
+) -> AnalysisResult:
+    """Analyse a running video: pose, kinematics, gait events.
+
+    Parameters
+    ----------
+    video : path-like
+        The clip.
+    config : AnalysisConfig, optional
+        Analysis options.
+    model : str or path-like, optional
+        Pose model name or bundle path.
+    pose_settings : gaitcheck.pose.PoseSettings, optional
+        Pose options.
+    use_cache : bool, optional
+        Use the landmark cache.
+    progress : bool or None, optional
+        Progress bar (default: when stderr is a terminal).
+
+    Returns
+    -------
+    AnalysisResult
+    """
+    run = estimate_landmarks(video, model=model, settings=pose_settings, use_cache=use_cache,
+                             progress=progress)
+    return analyze_landmarks(run.landmarks, config=config, pose=run)
+
+
+def _provenance(lm: Landmarks, cfg: AnalysisConfig, pose: PoseRun | None) -> dict:
+    import platform
+    from dataclasses import asdict
+    from datetime import datetime, timezone
+    from importlib.metadata import PackageNotFoundError, version
+
+    def ver(name: str) -> str | None:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return None
+
+    cfg_d = asdict(cfg)
+    return {
+        "gaitcheck": ver("gaitcheck"),
+        "mediapipe": ver("mediapipe"),
+        "numpy": ver("numpy"),
+        "scipy": ver("scipy"),
+        "python": platform.python_version(),
+        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "source": lm.source,
+        "model": lm.model,
+        "model_path": str(pose.model.path) if pose else None,
+        "video_sha256": pose.video_sha256 if pose else None,
+        "config": cfg_d,
+        "pose_info": lm.info,
+    }
