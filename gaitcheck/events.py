@@ -98,7 +98,8 @@ class EventSettings:
     floor_window_s : float
         Window of the rolling floor, seconds.
     merge_gap_s : float
-        Gaps in contact up to this long are bridged, seconds.
+        Gaps in contact up to this long are bridged, seconds (at least one frame). Far
+        shorter than a swing (0.3 s and more), so two contacts of one foot never merge.
     min_contact_s : float
         Shorter contacts are dropped, seconds.
     max_contact_s : float
@@ -126,7 +127,7 @@ class EventSettings:
     noise_k: float = 3.0
     floor_percentile: float = 10.0
     floor_window_s: float = 3.0
-    merge_gap_s: float = 0.04
+    merge_gap_s: float = 0.07
     min_contact_s: float = 0.06
     max_contact_s: float = 1.0
     min_backward_leg: float = 0.1
@@ -233,6 +234,26 @@ def _crossing_time(t: np.ndarray, h: np.ndarray, band: np.ndarray, i_out: np.nda
 # contacts
 
 
+def _merge_overlaps(
+    ic: np.ndarray, to: np.ndarray, *, min_gap_s: float
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Merge contacts of one foot that overlap or nearly touch (pieces of one contact).
+
+    Returns the merged IC and TO times (sorted) and the number of merges.
+    """
+    order = np.argsort(ic, kind="stable")
+    ic, to = ic[order], to[order]
+    if ic.size < 2:
+        return ic, to, 0
+    # a new group starts where the contact begins after every earlier one has ended
+    new = np.concatenate(([True], ic[1:] > np.maximum.accumulate(to)[:-1] + min_gap_s))
+    group = np.cumsum(new) - 1
+    m_ic = np.minimum.reduceat(ic, np.flatnonzero(new))
+    m_to = np.maximum.reduceat(to, np.flatnonzero(new))
+    del group
+    return m_ic, m_to, int(ic.size - m_ic.size)
+
+
 def _side_contacts(kin: Kinematics, side: str, s: EventSettings) -> tuple[pd.DataFrame, dict]:
     a = kin.angles
     fps = kin.fps
@@ -248,7 +269,7 @@ def _side_contacts(kin: Kinematics, side: str, s: EventSettings) -> tuple[pd.Dat
     band_value = max(s.contact_band_leg, s.noise_k * noise)
     band = np.full(n, band_value)
     inside = np.isfinite(h) & (h <= band)
-    inside = _bridge_gaps(inside, int(round(s.merge_gap_s * fps)))
+    inside = _bridge_gaps(inside, max(1, int(round(s.merge_gap_s * fps))))
     runs = _runs(inside)
     dur = (runs[:, 1] - runs[:, 0]) / fps if runs.size else np.zeros(0)
     keep = (dur >= s.min_contact_s) & (dur <= s.max_contact_s)
@@ -298,6 +319,8 @@ def _side_contacts(kin: Kinematics, side: str, s: EventSettings) -> tuple[pd.Dat
                                                          rising=False, speed_threshold=speed)
         to_t, refine_info["to"] = _refine_with_templates(kin, to_t, sig, band_phys, s,
                                                          rising=True)
+        ic_t, to_t, n_merged = _merge_overlaps(ic_t, to_t, min_gap_s=s.merge_gap_s)
+        refine_info["merged_after_refinement"] = n_merged
         ic_f = np.clip(np.searchsorted(t, ic_t, side="left"), 0, n - 1)
         to_f = np.clip(np.searchsorted(t, to_t, side="right") - 1, 0, n - 1)
     df = pd.DataFrame({

@@ -51,8 +51,10 @@ def evaluate(lm, raw_contacts: pd.DataFrame) -> dict:
     truth = truth[(truth["ic_time_s"] > margin) & (truth["to_time_s"] < t_end - margin)]
     ev = detect_events(compute_kinematics(lm))
     det = ev.contacts
-    det = det[(det["to_time_s"] > truth["ic_time_s"].min() - 0.1)
-              & (det["ic_time_s"] < truth["to_time_s"].max() + 0.1)]
+    # detections inside the span of the whole truth contacts (a contact cut by the clip's
+    # start or end is in neither set)
+    det = det[(det["ic_time_s"] > truth["ic_time_s"].min() - 0.1)
+              & (det["to_time_s"] < truth["to_time_s"].max() + 0.1)]
     frame_s = 1.0 / lm.fps
     out = {"fps": lm.fps, "frames": lm.n_frames, "truth_contacts": int(len(truth)),
            "detected_contacts": int(len(det))}
