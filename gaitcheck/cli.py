@@ -259,6 +259,9 @@ def write_analysis(result, out: Path) -> list[Path]:  # noqa: ANN001
         "events.csv": result.events.events,
         "strides.csv": result.events.strides,
     }
+    if result.markers is not None:
+        tables["markers.csv"] = result.markers
+        tables["summary.csv"] = result.marker_summary
     for name, df in tables.items():
         with atomic_path(out / name) as tmp:
             df.to_csv(tmp, index=name != "events.csv", float_format="%.6g")

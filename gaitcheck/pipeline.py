@@ -283,6 +283,14 @@ class AnalysisResult:
         How the landmarks were obtained (None when analysing given landmarks).
     provenance : dict
         Versions and inputs.
+    markers : pandas.DataFrame
+        Per-stride markers of the valid strides (:func:`gaitcheck.markers.compute_markers`).
+    marker_summary : pandas.DataFrame
+        Per-side summary (:func:`gaitcheck.markers.summarize_markers`).
+    findings : tuple of Finding
+        Markers judged against their bands.
+    recommendations : tuple of Recommendation
+        The drill plan.
     """
 
     landmarks: Landmarks
@@ -293,6 +301,10 @@ class AnalysisResult:
     config: AnalysisConfig
     pose: PoseRun | None = None
     provenance: dict = field(default_factory=dict)
+    markers: Any = None
+    marker_summary: Any = None
+    findings: tuple = ()
+    recommendations: tuple = ()
 
     def summary(self) -> dict:
         """Return the headline figures as a JSON-serialisable dict."""
@@ -437,8 +449,15 @@ def analyze_landmarks(
     ev = detect_events(kin, settings=cfg.events)
     reason = assess_clip(lm, kin, ev)
     prov = _provenance(lm, cfg, pose)
+    per_stride = summary = None
+    if reason is None:
+        from .markers import compute_markers, summarize_markers
+
+        per_stride = compute_markers(kin, ev)
+        summary = summarize_markers(per_stride, kin)
     return AnalysisResult(landmarks=lm, kinematics=kin, events=ev, analysable=reason is None,
-                          reason=reason, config=cfg, pose=pose, provenance=prov)
+                          reason=reason, config=cfg, pose=pose, provenance=prov,
+                          markers=per_stride, marker_summary=summary)
 
 
 def analyze_video(

@@ -98,14 +98,17 @@ def test_pose_cli_on_every_clip(clip, tmp_path, capsys):
     print(f"{clip.name}: {lm.n_frames} frames, pose in {100 * lm.detected_share:.1f} %")
 
 
-def test_analyze_writes_trace_png(tmp_path):
+def test_analyze_writes_tables_and_pngs(tmp_path):
     clip = video("zzzhushi_treadmill_side_portrait_male_side.mp4")
     out = tmp_path / "res"
     assert main(["analyze", str(clip), "-o", str(out), "-q"]) == 0
     png = out / "landmark_traces.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
-    summary = json.loads((out / "pose_summary.json").read_text())
-    assert summary["n_frames"] == 360 and summary["fps"] == 30.0
+    doc = json.loads((out / "analysis.json").read_text())
+    assert doc["summary"]["n_frames"] == 360 and doc["summary"]["fps"] == 30.0
+    assert doc["summary"]["analysable"] is True
+    for name in ("kinematics.csv", "events.csv", "strides.csv", "events.png", "landmarks.npz"):
+        assert (out / name).stat().st_size > 0, name
 
 
 @pytest.mark.parametrize("content", [b"", b"hello, I am a text file\n" * 10])
@@ -130,3 +133,14 @@ def test_broken_model_cli_one_line_nothing_written(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "error_page_saved_as.task" in err[0]
     assert not out.exists()
+
+
+def test_slow_motion_clip_is_refused_with_what_to_do(tmp_path, capsys):
+    clip = video("mhuang24_treadmill_side_lab_480p_slow.mp4")
+    out = tmp_path / "out"
+    assert main(["analyze", str(clip), "-o", str(out), "-q"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--capture-fps" in err[0] and "slow-motion" in err[0]
+    assert not out.exists()
+    assert main(["analyze", str(clip), "-o", str(out), "-q", "--capture-fps", "240"]) == 0
+    assert (out / "strides.csv").exists()
