@@ -11,6 +11,11 @@ median over the clip); lengths are also given in metres/centimetres when the run
 height is known. Horizontal positions in a side view are positive in the running
 direction. Angle conventions are those of :mod:`gaitcheck.kinematics`.
 
+Filtering: markers are read from the low-passed kinematics (10 Hz by default). On a
+synthetic runner whose key poses are 117 ms apart, the filter blunts peaks by up to about
+2-3 deg or %leg (``tests/test_markers.py``); with the filter off the markers reproduce the
+geometry exactly. ``gaitcheck analyze --cutoff-hz`` sets it.
+
 Views: sagittal markers need a side view, frontal markers a rear or front view. A marker
 the view cannot show is reported as "not measurable from this view" with the view it
 needs, never computed on the wrong view.
