@@ -32,7 +32,7 @@ import numpy as np
 
 from .errors import ModelError
 from .landmarks import LM, N_LANDMARKS, Landmarks
-from .video import Frame, VideoMeta, iter_frames, prefetch, probe_video
+from .video import Frame, VideoMeta, iter_frames, lower_thread_priority, prefetch, probe_video
 
 __all__ = [
     "PoseSettings",
@@ -232,13 +232,14 @@ class PoseEstimator:
             self._lm.close()
             self._lm = None
 
-    def detect(self, rgb: np.ndarray, time_s: float) -> tuple[np.ndarray, np.ndarray]:
+    def detect(self, rgb, time_s: float) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
         """Run the landmarker on one frame.
 
         Parameters
         ----------
-        rgb : ndarray of shape (h, w, 3), uint8
-            The frame; made C-contiguous if it is not.
+        rgb : ndarray of shape (h, w, 3), uint8, or mediapipe.Image
+            The frame (made C-contiguous if it is not), or an image already wrapped by
+            :func:`_to_mp_image` (e.g. in the decoding thread).
         time_s : float
             Presentation time; converted to milliseconds and forced to increase
             strictly, as VIDEO mode requires.
@@ -252,11 +253,12 @@ class PoseEstimator:
             raise RuntimeError("use PoseEstimator as a context manager")
         ms = max(int(round(time_s * 1000.0)), self._last_ms + 1)
         self._last_ms = ms
+        image = _to_mp_image(rgb) if isinstance(rgb, np.ndarray) else rgb
         if self._calls < 2:  # the graph logs warnings on its first frames
             with _native_stderr_silenced():
-                result = self._lm.detect_for_video(_to_mp_image(rgb), ms)
+                result = self._lm.detect_for_video(image, ms)
         else:
-            result = self._lm.detect_for_video(_to_mp_image(rgb), ms)
+            result = self._lm.detect_for_video(image, ms)
         self._calls += 1
         return _poses_to_arrays(result)
 
@@ -506,8 +508,11 @@ def _pose_pass(
     cand_wld: list[np.ndarray] = []
     with PoseEstimator(model_path, num_poses=num_poses, settings=settings) as est:
         frame: Frame
-        for frame in prefetch(iter_frames(video, rotation_deg=meta.rotation_deg)):
-            img, wld = est.detect(frame.rgb, frame.time_s)
+        # wrapping frames for MediaPipe happens in the decoding thread too
+        frames = ((f, _to_mp_image(f.rgb))
+                  for f in iter_frames(video, rotation_deg=meta.rotation_deg))
+        for frame, image in prefetch(frames):
+            img, wld = est.detect(image, frame.time_s)
             times.append(frame.time_s)
             cand_img.append(img)
             cand_wld.append(wld)
@@ -569,6 +574,7 @@ def estimate_frames(
         scan: dict = {}
 
         def run_scan() -> None:
+            lower_thread_priority()
             try:
                 scan["counts"] = _scan_for_people(video, meta, model_path, settings)
             except BaseException as exc:  # noqa: BLE001 - reported in the main thread

@@ -19,7 +19,15 @@ import numpy as np
 
 from .errors import VideoError
 
-__all__ = ["VideoMeta", "probe_video", "iter_frames", "sample_frames", "prefetch", "Frame"]
+__all__ = [
+    "VideoMeta",
+    "probe_video",
+    "iter_frames",
+    "sample_frames",
+    "prefetch",
+    "lower_thread_priority",
+    "Frame",
+]
 
 
 @dataclass(frozen=True)
@@ -316,6 +324,20 @@ def sample_frames(
 _END = object()
 
 
+def lower_thread_priority(niceness: int = 10) -> None:
+    """Lower the calling thread's CPU priority (Linux; silently does nothing elsewhere).
+
+    Background work (decoding ahead, scanning for people) then yields the cores to pose
+    inference, which sets the pace.
+    """
+    import os
+
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+    except (AttributeError, OSError, PermissionError):
+        pass
+
+
 def prefetch(items: Iterator, *, maxsize: int = 8) -> Iterator:
     """Run an iterator in a background thread and yield its items in order.
 
@@ -334,6 +356,7 @@ def prefetch(items: Iterator, *, maxsize: int = 8) -> Iterator:
     stop = threading.Event()
 
     def work() -> None:
+        lower_thread_priority()
         try:
             for item in items:
                 while not stop.is_set():
