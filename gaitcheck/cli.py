@@ -115,8 +115,29 @@ def build_parser() -> argparse.ArgumentParser:
                          "plays slower; all times are rescaled")
     pa.add_argument("--cutoff-hz", type=float, default=10.0, metavar="HZ",
                     help="low-pass cut-off of the landmark filter (default 10 Hz)")
+    pa.add_argument("--bands", type=Path, metavar="FILE",
+                    help="TOML file overriding the built-in marker bands, field by field "
+                         "(see gaitcheck/bands.toml for the format and the citations)")
     _add_pose_options(pa)
+    # drills -------------------------------------------------------------------------
+    pd_ = sub.add_parser(
+        "drills", help="list the drill catalog",
+        description="The corrective drills gaitcheck can recommend, from the source articles, "
+                    "with dose, cues and the markers each one targets (* = the article "
+                    "prescribes it for that fault directly).",
+    )
+    pd_.add_argument("--marker", metavar="NAME",
+                     help="only drills for this marker, e.g. overstride_ic_pct_leg")
+    pd_.add_argument("--by", choices=("source", "target"), default="source",
+                     help="group by source article (default) or by target marker")
     return parser
+
+
+def _cmd_drills(args: argparse.Namespace) -> int:
+    from .drills import format_catalog
+
+    print(format_catalog(marker=args.marker, group_by=args.by))
+    return 0
 
 
 def _say(args: argparse.Namespace, text: str) -> None:
@@ -214,8 +235,13 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     if args.capture_fps is not None and not args.capture_fps > 0:
         raise GaitcheckError(f"--capture-fps {args.capture_fps:g} must be positive")
     run = _run_pose(args)
+    if args.bands is not None:
+        from .findings import load_bands
+
+        load_bands(args.bands)  # fail early, before pose estimation, on a bad file
     cfg = AnalysisConfig(height_cm=args.height_cm, capture_fps=args.capture_fps,
-                         cutoff_hz=args.cutoff_hz)
+                         cutoff_hz=args.cutoff_hz,
+                         bands_path=str(args.bands) if args.bands else None)
     result = analyze_landmarks(run.landmarks, config=cfg, pose=run)
     if not result.analysable:
         raise NotAnalysableError(f"{args.video}: not analysable as running: {result.reason}")
@@ -230,8 +256,14 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 def _headline(result) -> str:  # noqa: ANN001
     s = result.summary()
     side = s["valid_strides_per_side"]
-    return (f"{s['source']}: {s['view']} view, cadence {s['cadence_spm']:.1f} steps/min, "
+    text = (f"{s['source']}: {s['view']} view, cadence {s['cadence_spm']:.1f} steps/min, "
             f"{s['valid_strides']} valid strides (left {side['l']}, right {side['r']})")
+    flags = [f for f in result.findings if f.level == "flag"]
+    watch = [f for f in result.findings if f.level == "watch"]
+    text += f"; {len(flags)} flag(s), {len(watch)} to watch"
+    if any(n < 6 for n in side.values()):
+        text += "; fewer than 6 valid strides on a side: estimates are weak"
+    return text
 
 
 def write_analysis(result, out: Path) -> list[Path]:  # noqa: ANN001
@@ -269,10 +301,24 @@ def write_analysis(result, out: Path) -> list[Path]:  # noqa: ANN001
     files.append(plot_landmark_traces(result.landmarks, out / "landmark_traces.png"))
     files.append(plot_events(result, out / "events.png"))
     doc = {"summary": result.summary(), "events_info": result.events.info,
-           "kinematics_info": result.kinematics.info, "provenance": result.provenance}
-    with atomic_path(out / "analysis.json") as tmp:
-        tmp.write_text(json.dumps(doc, indent=2, default=_json_default))
-    files.append(out / "analysis.json")
+           "kinematics_info": result.kinematics.info}
+    docs = {"analysis.json": doc, "provenance.json": result.provenance}
+    if result.markers is not None:
+        from .drills import recommendations_to_json
+        from .findings import findings_to_json
+
+        docs["findings.json"] = {
+            "disclaimer": "gaitcheck reports what the video shows and what it is consistent "
+                          "with. It is a screening aid, not a diagnosis.",
+            "findings": findings_to_json(result.findings),
+        }
+        docs["recommendations.json"] = {
+            "plan": recommendations_to_json(result.recommendations),
+        }
+    for name, content in docs.items():
+        with atomic_path(out / name) as tmp:
+            tmp.write_text(json.dumps(content, indent=2, default=_json_default))
+        files.append(out / name)
     return files
 
 
@@ -307,7 +353,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     handlers = {"models": _cmd_models, "pose": _cmd_pose, "analyze": _cmd_analyze,
-                "analyse": _cmd_analyze}
+                "analyse": _cmd_analyze, "drills": _cmd_drills}
     try:
         return handlers[args.command](args)
     except GaitcheckError as err:
@@ -318,6 +364,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("gaitcheck: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:  # an internal bug: say so in one line, keep the trace for --debug
         if args.debug:
             raise

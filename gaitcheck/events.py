@@ -262,6 +262,17 @@ def _side_contacts(kin: Kinematics, side: str, s: EventSettings) -> tuple[pd.Dat
     window = max(5, int(round(s.floor_window_s * fps)))
     heel = a[f"heel_y_{side}_leg"].to_numpy(np.float64)
     toe = a[f"toe_y_{side}_leg"].to_numpy(np.float64)
+    if kin.direction == 0 and "leg_length_px" in a:
+        # rear/front view: the runner moves along the camera axis, so the image scale
+        # drifts; measure heights in the leg length of each frame, and follow the ground
+        # line (which moves in the image as the runner recedes) with a shorter window
+        from .landmarks import LM
+
+        leg_px = a["leg_length_px"].to_numpy(np.float64)
+        ids = (LM.LEFT_HEEL, LM.LEFT_FOOT_INDEX) if side == "l" else (
+            LM.RIGHT_HEEL, LM.RIGHT_FOOT_INDEX)
+        heel, toe = (-kin.points_px[:, i, 1] / leg_px for i in ids)
+        window = max(5, int(round(min(s.floor_window_s, 1.0) * fps)))
     heel_h = heel - _rolling_floor(heel, window=window, pct=s.floor_percentile)
     toe_h = toe - _rolling_floor(toe, window=window, pct=s.floor_percentile)
     h = np.fmin(heel_h, toe_h)  # the lower point; NaN only where both are missing
@@ -333,19 +344,6 @@ def _side_contacts(kin: Kinematics, side: str, s: EventSettings) -> tuple[pd.Dat
     info = {"band_leg": band_value, "noise_leg": noise, "runs_dropped": int((~keep).sum()),
             "not_backward": n_not_backward, "refinement": refine_info}
     return df, info
-
-
-def _side_signals(kin: Kinematics, side: str, s: EventSettings) -> dict[str, np.ndarray]:
-    """Floor-referenced heel/toe heights and foot-minus-pelvis x of one side."""
-    a = kin.angles
-    window = max(5, int(round(s.floor_window_s * kin.fps)))
-    out = {}
-    for name in ("heel", "toe"):
-        y = a[f"{name}_y_{side}_leg"].to_numpy(np.float64)
-        out[name] = y - _rolling_floor(y, window=window, pct=s.floor_percentile)
-    out["rel_x"] = (a[f"ankle_x_{side}_leg"].to_numpy(np.float64)
-                    - a["pelvis_x_leg"].to_numpy(np.float64))
-    return out
 
 
 def _interp_index(t: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -251,6 +251,9 @@ class AnalysisConfig:
         Event-detector options (defaults when None).
     require_running : bool
         Refuse clips that do not look like running (see :func:`analyze_landmarks`).
+    bands_path : str or None
+        A TOML file whose bands override the built-in ones field by field
+        (see ``gaitcheck/bands.toml``).
     """
 
     cutoff_hz: float = 10.0
@@ -259,6 +262,7 @@ class AnalysisConfig:
     capture_fps: float | None = None
     events: Any = None
     require_running: bool = True
+    bands_path: str | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -450,14 +454,28 @@ def analyze_landmarks(
     reason = assess_clip(lm, kin, ev)
     prov = _provenance(lm, cfg, pose)
     per_stride = summary = None
+    findings: tuple = ()
+    recs: tuple = ()
     if reason is None:
+        from .findings import assess, load_bands
         from .markers import compute_markers, summarize_markers
 
         per_stride = compute_markers(kin, ev)
         summary = summarize_markers(per_stride, kin)
+        findings = tuple(assess(summary, bands=load_bands(cfg.bands_path)))
+        recs = _recommend(findings)
     return AnalysisResult(landmarks=lm, kinematics=kin, events=ev, analysable=reason is None,
                           reason=reason, config=cfg, pose=pose, provenance=prov,
-                          markers=per_stride, marker_summary=summary)
+                          markers=per_stride, marker_summary=summary, findings=findings,
+                          recommendations=recs)
+
+
+def _recommend(findings: tuple) -> tuple:
+    try:
+        from .drills import recommend
+    except ImportError:  # pragma: no cover - the drill stage is optional while it is built
+        return ()
+    return tuple(recommend(list(findings)))
 
 
 def analyze_video(
