@@ -274,3 +274,55 @@ def test_every_marker_is_documented():
         unit_tag = {"%leg": "_pct_leg", "deg": "_deg", "ms": "_ms", "steps/min": "_spm",
                     "%": "_pct"}[spec.unit]
         assert spec.name.endswith(unit_tag), spec.name
+
+
+# ---- findings on the synthetic runners ------------------------------------------------
+
+
+def _findings_for(keys, lean, *, cutoff=10.0):
+    from gaitcheck.findings import assess
+
+    lm, _ = side_runner(keys, lean=lean)
+    kin = compute_kinematics(lm, cutoff_hz=cutoff)
+    summary = summarize_markers(compute_markers(kin, stride_events(lm.n_frames)), kin)
+    return {(f.marker, f.side): f.level for f in assess(summary)}
+
+
+def _keys(**changes):
+    keys = {k: dict(v) for k, v in CLEAN.items()}
+    for k, v in changes.items():
+        keys[k].update(v)
+    return keys
+
+
+def test_clean_runner_has_no_flag_and_injected_faults_are_flagged():
+    clean = _findings_for(CLEAN, 6.0)
+    assert not [k for k, lev in clean.items() if lev == "flag"], clean
+    faults = {
+        "overstride_ic_pct_leg": (_keys(ic=dict(thigh=34.0, knee=4.0, foot=25.0)), 6.0),
+        "pelvis_behind_foot_ms_pct_leg": (_keys(ms=dict(thigh=24.0, knee=45.0)), 6.0),
+        "hip_extension_deg": (_keys(to=dict(thigh=3.0)), 6.0),
+        "knee_flexion_excursion_deg": (_keys(ms=dict(knee=66.0)), 6.0),
+        "trunk_lean_deg": (CLEAN, 22.0),
+    }
+    for marker, (keys, lean) in faults.items():
+        levels = _findings_for(keys, lean)
+        assert levels.get((marker, "l")) == "flag" and levels.get((marker, "r")) == "flag", (
+            marker, {k: v for k, v in levels.items() if k[0] == marker})
+
+
+def test_rear_view_faults_are_flagged_and_a_clean_rear_runner_is_not():
+    from gaitcheck.findings import assess
+
+    def levels(**kw):
+        lm = rear_runner(**kw)
+        kin = compute_kinematics(lm)
+        summary = summarize_markers(compute_markers(kin, stride_events(lm.n_frames)), kin)
+        return {(f.marker, f.side): f.level for f in assess(summary)}
+
+    clean = levels(drop_deg=2.0, cross_px=-30.0)
+    assert not [k for k, lev in clean.items() if lev == "flag"], clean
+    faulty = levels(drop_deg=13.0, cross_px=20.0)
+    for side in ("l", "r"):
+        assert faulty[("pelvic_drop_deg", side)] == "flag"
+        assert faulty[("crossover_ic_pct_leg", side)] == "flag"
