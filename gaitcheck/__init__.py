@@ -13,6 +13,10 @@ __version__ = "0.1.0"
 
 __all__ = [
     "__version__",
+    "analyze_video",
+    "analyze_landmarks",
+    "AnalysisConfig",
+    "AnalysisResult",
     "GaitcheckError",
     "ModelError",
     "NoPersonError",
@@ -21,3 +25,15 @@ __all__ = [
     "Landmarks",
     "load_landmarks",
 ]
+
+
+_LAZY = {"analyze_video", "analyze_landmarks", "AnalysisConfig", "AnalysisResult"}
+
+
+def __getattr__(name: str) -> object:
+    """Import the pipeline on first use (keeps ``import gaitcheck`` light)."""
+    if name in _LAZY:
+        from . import pipeline
+
+        return getattr(pipeline, name)
+    raise AttributeError(f"module 'gaitcheck' has no attribute {name!r}")
