@@ -31,6 +31,7 @@ __all__ = [
     "analyze_landmarks",
     "analyze_video",
     "retime_landmarks",
+    "load_result",
     "landmark_cache_dir",
     "cache_key",
 ]
@@ -527,6 +528,7 @@ def _provenance(lm: Landmarks, cfg: AnalysisConfig, pose: PoseRun | None) -> dic
 
     cfg_d = asdict(cfg)
     return {
+        "video": str(pose.video.path.resolve()) if pose else None,
         "gaitcheck": ver("gaitcheck"),
         "mediapipe": ver("mediapipe"),
         "numpy": ver("numpy"),
@@ -540,3 +542,53 @@ def _provenance(lm: Landmarks, cfg: AnalysisConfig, pose: PoseRun | None) -> dic
         "config": cfg_d,
         "pose_info": lm.info,
     }
+
+
+def load_result(out_dir: str | os.PathLike[str]) -> AnalysisResult:
+    """Rebuild the analysis of a results folder written by ``gaitcheck analyze``.
+
+    Pose estimation is not re-run: the saved landmarks (``landmarks.npz``) go through the
+    same deterministic kinematics, events, markers, findings and drills with the config
+    recorded in ``provenance.json`` (well under a second).
+
+    Parameters
+    ----------
+    out_dir : path-like
+        A folder holding ``landmarks.npz`` and ``provenance.json``.
+
+    Returns
+    -------
+    AnalysisResult
+        With ``provenance['video']`` pointing at the analysed clip (for overlays).
+
+    Raises
+    ------
+    GaitcheckError
+        When the folder is not a gaitcheck results folder.
+    """
+    import json
+
+    from .events import EventSettings
+
+    out = Path(out_dir)
+    lm_path, prov_path = out / "landmarks.npz", out / "provenance.json"
+    if not lm_path.is_file() or not prov_path.is_file():
+        raise GaitcheckError(f"{out}: not a gaitcheck results folder (no landmarks.npz or "
+                             "provenance.json)", hint="run: gaitcheck analyze VIDEO -o FOLDER")
+    try:
+        prov = json.loads(prov_path.read_text())
+        lm = load_landmarks(lm_path)
+    except (OSError, ValueError, KeyError) as exc:
+        raise GaitcheckError(f"{out}: damaged results ({exc})",
+                             hint="re-run gaitcheck analyze") from exc
+    cfg_d = dict(prov.get("config") or {})
+    ev = cfg_d.pop("events", None)
+    known = {f for f in AnalysisConfig.__dataclass_fields__}
+    cfg = AnalysisConfig(**{k: v for k, v in cfg_d.items() if k in known},
+                         events=EventSettings(**ev) if isinstance(ev, dict) else None)
+    cfg = replace(cfg, capture_fps=None)  # the saved landmarks are already re-timed
+    res = analyze_landmarks(lm, config=cfg)
+    prov2 = {**res.provenance, **{k: prov[k] for k in ("video", "video_sha256", "model_path",
+                                                        "created_utc") if k in prov}}
+    return replace(res, provenance=prov2, config=replace(cfg, capture_fps=cfg_d.get(
+        "capture_fps")))
