@@ -251,7 +251,9 @@ class AnalysisConfig:
     events : gaitcheck.events.EventSettings or None
         Event-detector options (defaults when None).
     require_running : bool
-        Refuse clips that do not look like running (see :func:`analyze_landmarks`).
+        When False, markers, findings and drills are computed even for a clip that fails
+        the checks of :func:`assess_clip` (as long as it has a valid stride); the result
+        still says ``analysable=False`` and why.
     bands_path : str or None
         A TOML file whose bands override the built-in ones field by field
         (see ``gaitcheck/bands.toml``).
@@ -457,7 +459,8 @@ def analyze_landmarks(
     per_stride = summary = None
     findings: tuple = ()
     recs: tuple = ()
-    if reason is None:
+    if reason is None or (not cfg.require_running and int(ev.strides["valid"].sum()
+                                                           if len(ev.strides) else 0) > 0):
         from .findings import assess, load_bands
         from .markers import compute_markers, summarize_markers
 
