@@ -452,9 +452,11 @@ def test_summary_without_the_expected_shape_is_rejected(bands):
 def test_healthy_force_plate_runner_is_flagged_only_for_its_slow_jog_cadence(bands):
     """Fukuchi et al. 2017 RBDS001 (healthy, treadmill 2.5 m/s) through the real markers.
 
-    Every side-view marker stays 'ok'. Its cadence (about 157 steps/min at a slow 2.5 m/s
+    No side-view marker is flagged. Its cadence (about 157 steps/min at a slow 2.5 m/s
     jog) falls under the published <= 166 cut-point: the band's caveat tells the reader that
-    cadence depends on speed and is best judged at the runner's usual easy pace.
+    cadence depends on speed and is best judged at the runner's usual easy pace. Its
+    overstride (14.0 / 14.3 %leg, read at the sub-frame contact time) sits at the edge of
+    the heuristic watch band (12 + 2 dead-band), so 'watch' is allowed there, not 'flag'.
     """
     from conftest import shared_path
 
@@ -469,7 +471,10 @@ def test_healthy_force_plate_runner_is_flagged_only_for_its_slow_jog_cadence(ban
     summary = summarize_markers(compute_markers(kin, detect_events(kin)), kin)
     findings = assess(summary, bands=bands)
     raised = {(f.marker, f.side): f for f in findings if f.level != "ok"}
-    assert set(raised) == {("cadence_spm", "both")}
+    flagged = {k for k, f in raised.items() if f.level == "flag"}
+    assert flagged == {("cadence_spm", "both")}
+    assert set(raised) - {("cadence_spm", "both")} <= {("overstride_ic_pct_leg", "l"),
+                                                       ("overstride_ic_pct_leg", "r")}
     assert "usual easy pace" in raised[("cadence_spm", "both")].text
     judged(findings, "overstride_ic_pct_leg", "l")  # side-view markers were judged
     assert not [f for f in findings if f.marker == "pelvic_drop_deg"]  # rear view only
