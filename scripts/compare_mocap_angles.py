@@ -837,9 +837,10 @@ def explanation(out: dict[str, Any]) -> str:
         "tilt at one instant because the two angles peak at different times: the pelvis "
         "tilts forward as the foot leaves the ground, so the pelvis-relative angle peaks "
         "near toe-off, while the thigh keeps extending against the vertical for "
-        f"{rng(late, '.0f')} more frames (150 Hz); gaitcheck's window ends one frame after "
-        f"toe-off and reads {rng(gain)} deg less than that later peak (at 30 fps one frame is "
-        "33 ms, so the window gets close to it). The thigh-vs-trunk variant differs by "
+        f"{rng(late, '.0f')} more frames (150 Hz); gaitcheck's window runs to 60 ms after "
+        f"toe-off and reads {rng(gain)} deg less than that later peak, so the peak difference "
+        "exceeds the cycle-mean offset by this timing term. The thigh-vs-trunk variant "
+        "differs by "
         f"{rng(ht)} deg: the mocap trunk is synthetic (vertical in the standing pose, rigid "
         "with the pelvis), so it measures the thigh against a pelvis-fixed line, which removes "
         "the running change of tilt but not the standing tilt of the pelvis frame. Neither "
@@ -855,17 +856,16 @@ def explanation(out: dict[str, Any]) -> str:
                 f", knee peak {rng([diff(v, s, 'knee_flexion_peak_stance_deg') for s in SIDES])}"
                 f", hip {rng([diff(v, s, 'hip_extension_deg') for s in SIDES])} deg; the IC "
                 f"frame lies {rng([sv[s]['ic_timing']['ic_frame_delay_ms'] for s in SIDES], '.1f')}"
-                " ms after the sub-frame IC and reads "
+                " ms after the sub-frame IC (gaitcheck reads angles at the sub-frame IC time; "
+                "the IC frame itself would read "
                 f"{rng([sv[s]['ic_timing']['knee_ic_frame_bias_deg'] for s in SIDES])} deg more "
-                "knee flexion than the angle at that instant; knee-IC IQR "
+                "knee flexion); knee-IC IQR "
                 f"{rng([sv[s]['gaitcheck']['knee_flexion_ic_deg']['iqr'] for s in SIDES], '.1f')}")
         text += (
             " LOWER FRAME RATES (pose-like noise, seeds pooled): " + "; ".join(parts) + ". "
-            "So at 30-60 fps the knee-at-IC marker is biased upwards in large part by reading the first "
-            "frame in contact rather than the contact instant (the mean curves, which sample "
-            "the sub-frame IC time, stay close to the authors'), and the per-stride peaks of "
-            "noisy signals are biased upwards by the noise (a maximum picks positive errors), "
-            "while the noise widens the stride-to-stride spread, most on the far (left) leg.")
+            "At 30-60 fps the per-stride peaks of noisy signals are biased upwards by the noise "
+            "(a maximum picks positive errors), and the noise widens the stride-to-stride "
+            "spread, most on the far (left) leg.")
     return text
 
 
