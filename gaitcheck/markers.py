@@ -41,6 +41,7 @@ __all__ = [
     "compute_markers",
     "summarize_markers",
     "marker_table_doc",
+    "hip_extension_window_end",
 ]
 
 SIDE_VIEW = "side"
@@ -321,10 +322,18 @@ def _shank_ic(ctx: _Context) -> np.ndarray:
     return ctx.at_time(ctx.sided("shank_{s}_deg"), ctx.ic_t, sided=True)
 
 
+def hip_extension_window_end(to_frame, next_ic_frame, fps: float):  # noqa: ANN001, ANN201
+    """Return the last frame of the hip-extension window: 60 ms after toe-off.
+
+    At least one frame after toe-off, and before the next initial contact. Works on
+    scalars or arrays (the overlay draws the marker at the same frame it is measured).
+    """
+    extra = max(1, int(round(0.06 * fps)))
+    return np.minimum(np.asarray(to_frame) + extra, np.asarray(next_ic_frame) - 1)
+
+
 def _late_stance_end(ctx: _Context) -> np.ndarray:
-    """Last frame of the hip-extension window: 60 ms after toe-off (at least one frame)."""
-    extra = max(1, int(round(0.06 * ctx.kin.fps)))
-    return np.minimum(ctx.to + extra, ctx.nxt - 1)
+    return hip_extension_window_end(ctx.to, ctx.nxt, ctx.kin.fps)
 
 
 @register(name="hip_extension_deg", unit="deg", view=SIDE_VIEW, event="late stance",
