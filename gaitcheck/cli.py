@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from . import __version__
@@ -23,7 +24,10 @@ examples:
   gaitcheck models install                 download the lite, full and heavy pose models
   gaitcheck models install --from DIR      copy them from a folder instead (no internet)
   gaitcheck pose run.mp4 -o out/           landmarks of every frame (.npz and a CSV table)
-  gaitcheck analyze run.mp4 -o out/        the whole analysis of one clip
+  gaitcheck analyze run.mp4 -o out/        the whole analysis of one clip: tables, findings,
+                                           drill plan, report.pdf + PNG pages, overlay.mp4
+  gaitcheck report out/                    re-render the report and overlay, no pose estimation
+  gaitcheck drills --marker overstride_ic_pct_leg   drills for one marker
 
 Film the runner side-on (camera at hip height, the whole body in view, 60 fps or more if
 the phone can) for sagittal markers, or from behind for frontal ones. gaitcheck reports
@@ -115,10 +119,21 @@ def build_parser() -> argparse.ArgumentParser:
                          "plays slower; all times are rescaled")
     pa.add_argument("--cutoff-hz", type=float, default=10.0, metavar="HZ",
                     help="low-pass cut-off of the landmark filter (default 10 Hz)")
+    _add_render_options(pa)
     pa.add_argument("--bands", type=Path, metavar="FILE",
                     help="TOML file overriding the built-in marker bands, field by field "
                          "(see gaitcheck/bands.toml for the format and the citations)")
     _add_pose_options(pa)
+    # report -------------------------------------------------------------------------
+    pr = sub.add_parser(
+        "report", help="re-render the report and overlay of a results folder",
+        description="Re-render report.pdf, report-N.png and overlay.mp4 from a folder written "
+                    "by `gaitcheck analyze`, without running pose estimation again.",
+    )
+    pr.add_argument("folder", type=Path, metavar="OUT", help="results folder of gaitcheck analyze")
+    _add_render_options(pr)
+    pr.add_argument("-q", "--quiet", action="store_true", help="no progress bar or messages")
+
     # drills -------------------------------------------------------------------------
     pd_ = sub.add_parser(
         "drills", help="list the drill catalog",
@@ -137,6 +152,71 @@ def _cmd_drills(args: argparse.Namespace) -> int:
     from .drills import format_catalog
 
     print(format_catalog(marker=args.marker, group_by=args.by))
+    return 0
+
+
+def _add_render_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--runner", metavar="NAME", help="runner's name or id for the report header")
+    p.add_argument("--pdf", action=argparse.BooleanOptionalAction, default=True,
+                   help="write report.pdf (default: yes)")
+    p.add_argument("--png", action=argparse.BooleanOptionalAction, default=True,
+                   help="write one PNG per report page, report-1.png... (default: yes)")
+    p.add_argument("--overlay", action=argparse.BooleanOptionalAction, default=True,
+                   help="write overlay.mp4: the clip with skeleton, events and markers drawn "
+                        "(H.264, plays in a browser; default: yes)")
+    p.add_argument("--slowmo", action="store_true",
+                   help="append one representative stride slowed down to the overlay")
+
+
+def _render(result, out: Path, args: argparse.Namespace) -> list[Path]:  # noqa: ANN001
+    """Write the report pages and the overlay video requested by the options."""
+    written: list[Path] = []
+    if args.pdf or args.png:
+        from .report import render_report
+
+        written += render_report(result, out, runner=args.runner, pdf=args.pdf, png=args.png)
+    if args.overlay:
+        video = result.provenance.get("video")
+        if not video or not Path(video).is_file():
+            _say(args, f"overlay skipped: the clip {video} is not there any more")
+        else:
+            from .overlay import render_overlay
+
+            with _frame_bar(args, "overlay") as tick:
+                written.append(render_overlay(result, out / "overlay.mp4", slowmo=args.slowmo,
+                                              progress=tick))
+    return written
+
+
+@contextmanager
+def _frame_bar(args: argparse.Namespace, desc: str):  # noqa: ANN202
+    """Yield a ``progress(done, total)`` callback drawing a bar on a terminal, else None."""
+    if getattr(args, "quiet", False) or not sys.stderr.isatty():
+        yield None
+        return
+    from tqdm.auto import tqdm
+
+    bar = tqdm(unit="frame", desc=desc, file=sys.stderr, leave=False)
+
+    def tick(done: int, total: int) -> None:
+        if bar.total != total:
+            bar.total = total
+        bar.update(done - bar.n)
+
+    try:
+        yield tick
+    finally:
+        bar.close()
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .pipeline import load_result
+
+    result = load_result(args.folder)
+    if not result.analysable and result.markers is None:
+        raise GaitcheckError(f"{args.folder}: the saved clip is not analysable: {result.reason}")
+    written = _render(result, args.folder, args)
+    _say(args, f"wrote {', '.join(p.name for p in written) or 'nothing'} in {args.folder}/")
     return 0
 
 
@@ -248,6 +328,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     out: Path = args.output or Path("gaitcheck-results") / Path(args.video).stem
     out.mkdir(parents=True, exist_ok=True)
     written = write_analysis(result, out)
+    written += _render(result, out, args)
     _say(args, _headline(result))
     _say(args, f"results in {out}/ ({', '.join(p.name for p in written)})")
     return 0
@@ -353,7 +434,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     handlers = {"models": _cmd_models, "pose": _cmd_pose, "analyze": _cmd_analyze,
-                "analyse": _cmd_analyze, "drills": _cmd_drills}
+                "analyse": _cmd_analyze, "drills": _cmd_drills, "report": _cmd_report}
     try:
         return handlers[args.command](args)
     except GaitcheckError as err:
