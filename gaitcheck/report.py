@@ -1772,6 +1772,10 @@ def _stride_detail(fig, ctx: _Ctx, stride: Any, y: float, height: float) -> None
         ax.spines[sp].set_visible(False)
 
 
+#: Videos up to this size are hashed to check they are the analysed clip (~0.1 s per 50 MB).
+_HASH_MAX_BYTES = 300_000_000
+
+
 def _stills(ctx: _Ctx, frames: list[int], size: tuple[int, int]
             ) -> tuple[dict[int, np.ndarray] | None, str]:
     """Read the video frames, or return None and a note saying why they are drawings."""
@@ -1784,6 +1788,13 @@ def _stills(ctx: _Ctx, frames: list[int], size: tuple[int, int]
     if not vid.is_file():
         return None, (f"The video was not found at {vid} (moved?), so the stills are drawn "
                       "from the landmarks only (skeleton on a blank background).")
+    want = (ctx.result.provenance or {}).get("video_sha256")
+    if want and vid.stat().st_size < _HASH_MAX_BYTES:
+        from .io_utils import file_sha256
+
+        if file_sha256(vid) != want:
+            return None, (f"The video at {vid} is not the analysed clip (its content differs), "
+                          "so the stills are drawn from the landmarks only.")
     lm = ctx.result.landmarks
     file_fps = float((lm.info or {}).get("file_fps") or lm.fps)
     times = [float(lm.time_s[f]) * lm.fps / file_fps for f in frames]  # undo a re-timing
