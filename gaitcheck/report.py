@@ -1401,11 +1401,12 @@ def _draw_scorecard(fig, ctx: _Ctx, y: float) -> None:
     head_h = _CARD_HEAD_H - 0.3
     avail = _BOTTOM - y - head_h - foot_h
     labels = [_row_label(r) for r in rows]
-    row_h = max(_MIN_ROW_H, min(0.4, avail / max(1, len(rows))))
+    row_h = max(0.26, min(0.4, avail / max(1, len(rows))))
     for _ in range(3):  # rows with a second label line or an L-R badge need more room
         extra = sum(_row_height(r, lab, row_h) - row_h for r, lab in zip(rows, labels,
                                                                          strict=True))
-        row_h = max(_MIN_ROW_H, min(0.4, (avail - extra) / max(1, len(rows))))
+        # _MIN_ROW_H when it fits; tighter only if the page cannot hold the rows otherwise
+        row_h = max(0.26, min(0.4, (avail - extra) / max(1, len(rows))))
     for key, text in (("label", "Marker"), ("l", "Left"), ("r", "Right"),
                       ("strip", "Band and values"), ("asym", "L-R diff.")):
         _text(fig, _COL[key], y, text, size=8.5, bold=True)
