@@ -40,8 +40,9 @@ Strides
 A stride runs from one initial contact of a foot to its next one. It is ``valid`` when
 exactly one contact of the other foot lies between (strict alternation), its duration is
 within ``stride_tolerance`` of the clip's median stride, its contact is shorter than the
-stride, and at most ``max_missing_share`` of its frames lack the foot points; otherwise
-``invalid_reason`` says why.
+stride and within ``contact_tolerance`` of the clip's median contact time, and at most
+``max_missing_share`` of its frames lack the foot points; otherwise ``invalid_reason``
+says why.
 
 References
 ----------
@@ -109,6 +110,10 @@ class EventSettings:
         contact, leg lengths.
     stride_tolerance : float
         Valid strides last within this fraction of the median stride time.
+    contact_tolerance : float
+        Valid strides have a contact time within this fraction of the clip's median
+        contact time (both feet): a contact far shorter or longer than the others is
+        usually a tracking error (a leg mislocated for a few frames).
     max_missing_share : float
         Most share of a stride's frames that may lack the foot points.
     ic_speed_fraction : float
@@ -132,6 +137,7 @@ class EventSettings:
     max_contact_s: float = 1.0
     min_backward_leg: float = 0.1
     stride_tolerance: float = 0.3
+    contact_tolerance: float = 0.4
     max_missing_share: float = 0.2
     ic_speed_fraction: float = 0.5
     refine: bool = True
@@ -644,10 +650,14 @@ def _strides(c: pd.DataFrame, kin: Kinematics, s: EventSettings, near: str | Non
     med = float(np.median(st.loc[st["_alt"], "stride_time_ms"])) if st["_alt"].any() else np.nan
     reasons = np.full(len(st), "", dtype=object)
     dur_bad = ~(np.abs(st["stride_time_ms"].to_numpy() - med) <= s.stride_tolerance * med)
-    ct_bad = ~(st["contact_time_ms"].to_numpy() < st["stride_time_ms"].to_numpy())
+    ct = st["contact_time_ms"].to_numpy()
+    ct_bad = ~(ct < st["stride_time_ms"].to_numpy())
+    ct_med = float(np.median(ct[st["_alt"].to_numpy()])) if st["_alt"].any() else np.nan
+    ct_odd = ~(np.abs(ct - ct_med) <= s.contact_tolerance * ct_med)
     for mask, why in (
         (missing_share > s.max_missing_share, "too much missing data"),
         (ct_bad, "contact longer than stride"),
+        (ct_odd, "implausible contact time"),
         (dur_bad, "implausible stride duration"),
         (~st["_alt"].to_numpy(), "broken alternation"),
     ):
