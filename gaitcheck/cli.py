@@ -145,6 +145,50 @@ def build_parser() -> argparse.ArgumentParser:
                      help="only drills for this marker, e.g. overstride_ic_pct_leg")
     pd_.add_argument("--by", choices=("source", "target"), default="source",
                      help="group by source article (default) or by target marker")
+
+    # batch --------------------------------------------------------------------------
+    pb = sub.add_parser(
+        "batch", help="analyse every video in a folder, in parallel, resumably",
+        description="Analyse every video under INPUT_DIR (searched recursively) as `gaitcheck "
+                    "analyze` does, one results folder per video under OUT_DIR/results, plus "
+                    "a batch table (batch.csv, batch.parquet: status, error, strides, key "
+                    "markers per side, findings), a cohort page (cohort.png, cohort.pdf) and "
+                    "batch.log. Videos already done with the same content and options are "
+                    "skipped, so running the same command again finishes an interrupted "
+                    "batch. Exit code 2 when any video failed, 130 when interrupted.",
+    )
+    pb.add_argument("input_dir", type=Path, metavar="INPUT_DIR", help="folder of videos")
+    pb.add_argument("-o", "--output", type=Path, required=True, metavar="OUT_DIR",
+                    help="output folder (created)")
+    pb.add_argument("--jobs", "-j", type=int, metavar="N",
+                    help="videos analysed at once (default: the number of CPU cores)")
+    pb.add_argument("--manifest", type=Path, metavar="CSV",
+                    help="runners manifest: video,runner_id,runner_name,height_cm,view,"
+                         "belt_speed_kmh,notes (video: path relative to INPUT_DIR or file "
+                         "name)")
+    pb.add_argument("--glob", dest="pattern", metavar="PATTERN",
+                    help="files to take, matched in every subfolder, e.g. '*.MOV' (default: "
+                         "common video suffixes)")
+    pb.add_argument("--executor", choices=("local", "dask"), default="local",
+                    help="local process pool (default) or a Dask distributed cluster")
+    pb.add_argument("--scheduler", metavar="ADDRESS",
+                    help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (with --executor "
+                         "dask; without it a local Dask cluster of --jobs workers is started)")
+    pb.add_argument("--capture-fps", type=float, metavar="FPS",
+                    help="the rate slow-motion clips were filmed at (all clips)")
+    pb.add_argument("--cutoff-hz", type=float, default=10.0, metavar="HZ",
+                    help="low-pass cut-off of the landmark filter (default 10 Hz)")
+    pb.add_argument("--bands", type=Path, metavar="FILE",
+                    help="TOML file overriding the built-in marker bands")
+    pb.add_argument("--pdf", action=argparse.BooleanOptionalAction, default=True,
+                    help="write report.pdf for each analysable clip (default: yes)")
+    pb.add_argument("--png", action=argparse.BooleanOptionalAction, default=True,
+                    help="write the report pages as PNGs (default: yes)")
+    pb.add_argument("--overlay", action=argparse.BooleanOptionalAction, default=True,
+                    help="write overlay.mp4 for each analysable clip (default: yes)")
+    pb.add_argument("--slowmo", action="store_true",
+                    help="append one representative stride slowed down to each overlay")
+    _add_pose_options(pb)
     return parser
 
 
@@ -153,6 +197,25 @@ def _cmd_drills(args: argparse.Namespace) -> int:
 
     print(format_catalog(marker=args.marker, group_by=args.by))
     return 0
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from .batch import BatchOptions, run_batch
+
+    opts = BatchOptions(
+        jobs=args.jobs, executor=args.executor, scheduler=args.scheduler, pattern=args.pattern,
+        manifest=args.manifest, model=args.model, num_poses=args.num_poses,
+        use_cache=not args.no_cache, cutoff_hz=args.cutoff_hz, capture_fps=args.capture_fps,
+        bands=args.bands, pdf=args.pdf, png=args.png, overlay=args.overlay, slowmo=args.slowmo,
+        quiet=args.quiet,
+    )
+    summary = run_batch(args.input_dir, args.output, opts)
+    lines = summary.lines()
+    if args.quiet:  # only what needs attention
+        lines = [x for x in lines if x.startswith(("  failed:", "interrupted:"))]
+    for line in lines:
+        print(line, file=sys.stderr)
+    return summary.exit_code
 
 
 def _add_render_options(p: argparse.ArgumentParser) -> None:
@@ -434,7 +497,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     handlers = {"models": _cmd_models, "pose": _cmd_pose, "analyze": _cmd_analyze,
-                "analyse": _cmd_analyze, "drills": _cmd_drills, "report": _cmd_report}
+                "analyse": _cmd_analyze, "drills": _cmd_drills, "report": _cmd_report,
+                "batch": _cmd_batch}
     try:
         return handlers[args.command](args)
     except GaitcheckError as err:
