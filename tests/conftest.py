@@ -26,6 +26,19 @@ def shared_path(*parts: str) -> Path:
     return p
 
 
+def load_script(name: str):  # noqa: ANN201 - a module
+    """Import ``scripts/<name>.py`` as a module (scripts are not a package)."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
 def video(name: str) -> Path:
     """Return a shared clip by file name (skips when absent)."""
     return shared_path("videos", name)

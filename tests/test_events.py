@@ -1,11 +1,10 @@
 """Gait events: synthetic runners with known events, force plates, real clips."""
 
-import importlib.util
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import REPO, all_videos, shared_path
+from conftest import all_videos, load_script, shared_path
 
 from gaitcheck.events import (
     EventSettings,
@@ -165,17 +164,10 @@ def test_too_few_strides_is_said():
 
 # ---- force plates -----------------------------------------------------------------
 
-def _load_script(name):
-    spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 def test_force_plate_validation_short_window():
     """Acceptance bars on a 10 s window of the 150 Hz trial (no added noise)."""
     data = shared_path("mocap", "fukuchi2017")
-    mod = _load_script("validate_events_mocap")
+    mod = load_script("validate_events_mocap")
     res = mod.run(data, seeds=0, start_s=5.0, stop_s=15.0, fps_list=(), verbose=False)
     clean = res["clean_150"]
     assert clean["truth_contacts"] >= 24
@@ -189,7 +181,7 @@ def test_force_plate_validation_short_window():
 def test_force_plate_validation_60fps_with_noise():
     """The 60 fps bar (>= 90 % within one frame) on the whole 30 s trial, 3 noise seeds."""
     data = shared_path("mocap", "fukuchi2017")
-    mod = _load_script("validate_events_mocap")
+    mod = load_script("validate_events_mocap")
     res = mod.run(data, seeds=3, fps_list=(60.0,), verbose=False)
     noisy = res["noisy_60"]
     assert noisy["ic"]["within_1_frame"] >= 0.9 and noisy["to"]["within_1_frame"] >= 0.9

@@ -8,31 +8,17 @@ itself so that a lenient scorer cannot make the integration test pass.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from types import ModuleType
-
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import REPO, shared_path
+from conftest import load_script, shared_path
 
 from gaitcheck.models import DEFAULT_MODEL
 
 CLIP = "zzzhushi_treadmill_side_portrait_male_side"
 
 
-def _load_script() -> ModuleType:
-    path = REPO / "scripts" / "validate_events_video.py"
-    spec = importlib.util.spec_from_file_location("validate_events_video", path)
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-vev = _load_script()
+vev = load_script("validate_events_video")
 
 
 # --------------------------------------------------------------------------------------

@@ -28,31 +28,18 @@ Bars (150 Hz landmarks without noise, the only rate run here, a few seconds):
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import REPO, shared_path
+from conftest import load_script, shared_path
 
 FILES = ("RBDS001runT25markers.txt", "RBDS001runT25forces.txt", "RBDS001static.txt",
          "RBDS001processed.txt", "RBDSinfo.txt")
 
 
-def _load_script() -> ModuleType:
-    path = REPO / "scripts" / "compare_mocap_angles.py"
-    spec = importlib.util.spec_from_file_location("compare_mocap_angles", path)
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-cma = _load_script()
+cma = load_script("compare_mocap_angles")
 
 
 # --------------------------------------------------------------------------------------
