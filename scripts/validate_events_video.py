@@ -71,7 +71,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gaitcheck.validation import match_events
+from gaitcheck.validation import frame_summary, match_events
 
 REPO = Path(__file__).resolve().parents[1]
 CLIP = "zzzhushi_treadmill_side_portrait_male_side"
@@ -257,16 +257,11 @@ def score_event(
         un["near_far"] = ""
 
     def summ(lsel: pd.DataFrame, usel: pd.DataFrame) -> dict[str, float]:
-        e = np.abs(lsel["error"].to_numpy(dtype=float))
-        n = len(lsel)
-        return {
-            "n": int(n),
-            "within_1": float(np.sum(e <= 1) / n) if n else float("nan"),
-            "within_2": float(np.sum(e <= 2) / n) if n else float("nan"),
-            "missed": int((~lsel["matched"]).sum()),
-            "extra": int((usel["kind"] == "extra").sum()),
-            "swap": int((usel["kind"] == "swap").sum()),
-        }
+        # shares within 1/2 frames and misses as gaitcheck.validation scores them; extras
+        # split here into true extras and events found on the other foot (swaps)
+        return {**frame_summary(lsel),
+                "extra": int((usel["kind"] == "extra").sum()),
+                "swap": int((usel["kind"] == "swap").sum())}
 
     summary = {"all": summ(out, un)}
     for nf in ("near", "far"):
