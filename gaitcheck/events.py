@@ -35,6 +35,38 @@ lengths, ``y`` up) and is vectorised over the whole clip.
    independent of where the pelvis is, so that "pelvis behind the foot at midstance"
    is not zero by construction.
 
+Rear and front views
+--------------------
+When the view has no running direction (``Kinematics.direction == 0``: a rear or front
+view) steps 1-4 are replaced; the side-view path above is untouched.
+
+* **Only tracked frames.** Contacts are sought only inside ``Kinematics.segments`` (runs
+  of at least 16 frames where hips, knees, ankles, heels and toes are all present), so a
+  stretch where the runner is partly out of frame (e.g. too close to the camera) or not
+  found cannot produce contacts; ``info['frontal']`` lists the segments used and their
+  length in seconds.
+* **Height above the other foot.** Each foot's height is the mean image height of heel
+  and toe above the mid-hip, in that frame's leg length (:func:`frontal_foot_heights`),
+  so it does not drift as the runner moves towards or away from the camera. The two
+  feet are then compared in the same frame: the lower foot is the one on the ground,
+  and a foot is in contact while it is at most the contact band above the other one
+  (``contact_band_leg``, widened to ``noise_k`` x the robust noise of the difference).
+  Comparing the feet cancels what moves both (the pelvis's vertical oscillation, camera
+  tilt); in a rear view the swinging heel rises well above the standing one.
+* **Swings.** Gaps in one foot's contact shorter than ``min_swing_s`` are bridged, and a
+  contact counts only when the foot is seen off the ground for ``min_swing_s`` before
+  its IC and after its TO (this drops contacts cut by untracked frames or the clip's ends
+  and "swings" that are a few frames of tracking noise). The backward-travel check and
+  the template refinement of the side view do not apply.
+
+Limits: the lower-foot rule cannot see the flight phase, so it is shared between the two
+feet: IC comes about half a flight early and TO half a flight late (on a synthetic rear-view
+runner at 170 steps/min with 71 ms of flight per step, IC 40 ms early and TO 40 ms late,
+``tests/test_events.py``). Contact times from a rear or front view are therefore too long
+by about one flight time and flight times near zero. Cadence is unaffected (every IC moves
+by the same amount); the frontal markers, read at IC or over the contact, are read about
+half a flight (1 frame at 30 fps) earlier or later than the true events.
+
 Strides
 -------
 A stride runs from one initial contact of a foot to its next one. It is ``valid`` when
@@ -72,6 +104,8 @@ __all__ = [
     "detect_events",
     "cadence_from_contacts",
     "step_rate_spm",
+    "frontal_foot_heights",
+    "usable_frames",
 ]
 
 SIDES = ("l", "r")
@@ -126,6 +160,11 @@ class EventSettings:
         Half-width of the event neighbourhood used for matching, seconds.
     template_iterations : int
         Align-and-average rounds used to build the templates.
+    min_swing_s : float
+        Rear and front views only: the shortest swing, seconds. Shorter gaps between two
+        contacts of a foot are bridged, and a contact counts only when the foot is seen
+        off the ground for this long before its IC and after its TO. A running swing
+        lasts 0.3 s and more, so this only removes tracking noise.
     """
 
     contact_band_leg: float = 0.022
@@ -143,6 +182,7 @@ class EventSettings:
     refine: bool = True
     template_window_s: float = 0.15
     template_iterations: int = 3
+    min_swing_s: float = 0.12
 
 
 @dataclass(frozen=True, eq=False)
@@ -261,6 +301,7 @@ def _merge_overlaps(
 
 
 def _side_contacts(kin: Kinematics, side: str, s: EventSettings) -> tuple[pd.DataFrame, dict]:
+    """Contacts of one foot in a side view (steps 1-4 of the module docstring)."""
     a = kin.angles
     fps = kin.fps
     t = kin.time_s.astype(np.float64)
@@ -268,17 +309,6 @@ def _side_contacts(kin: Kinematics, side: str, s: EventSettings) -> tuple[pd.Dat
     window = max(5, int(round(s.floor_window_s * fps)))
     heel = a[f"heel_y_{side}_leg"].to_numpy(np.float64)
     toe = a[f"toe_y_{side}_leg"].to_numpy(np.float64)
-    if kin.direction == 0 and "leg_length_px" in a:
-        # rear/front view: the runner moves along the camera axis, so the image scale
-        # drifts; measure heights in the leg length of each frame, and follow the ground
-        # line (which moves in the image as the runner recedes) with a shorter window
-        from .landmarks import LM
-
-        leg_px = a["leg_length_px"].to_numpy(np.float64)
-        ids = (LM.LEFT_HEEL, LM.LEFT_FOOT_INDEX) if side == "l" else (
-            LM.RIGHT_HEEL, LM.RIGHT_FOOT_INDEX)
-        heel, toe = (-kin.points_px[:, i, 1] / leg_px for i in ids)
-        window = max(5, int(round(min(s.floor_window_s, 1.0) * fps)))
     heel_h = heel - _rolling_floor(heel, window=window, pct=s.floor_percentile)
     toe_h = toe - _rolling_floor(toe, window=window, pct=s.floor_percentile)
     h = np.fmin(heel_h, toe_h)  # the lower point; NaN only where both are missing
@@ -300,8 +330,6 @@ def _side_contacts(kin: Kinematics, side: str, s: EventSettings) -> tuple[pd.Dat
     if runs.size:
         travel = rel[runs[:, 1] - 1] - rel[runs[:, 0]]
         backward_ok = ~(travel > -s.min_backward_leg)  # NaN travel: not judged here
-        if kin.direction == 0:  # rear/front view: no horizontal travel to check
-            backward_ok[:] = True
         n_not_backward = int(np.sum(keep & ~backward_ok))
         keep &= backward_ok
     else:
@@ -324,14 +352,13 @@ def _side_contacts(kin: Kinematics, side: str, s: EventSettings) -> tuple[pd.Dat
         refine_info["floor_correction_leg"] = level
         band_phys = s.contact_band_leg  # the template is averaged: no noise allowance
         speed = None
-        if kin.direction != 0:
-            v = np.gradient(rel, t)
-            mid = np.concatenate([np.arange(a + (b - a) // 4, b - (b - a) // 4)
-                                  for a, b in runs]) if runs.size else np.zeros(0, int)
-            v_stance = float(np.nanmedian(v[mid])) if mid.size else float("nan")
-            if np.isfinite(v_stance) and v_stance < 0:
-                speed = s.ic_speed_fraction * v_stance
-                refine_info["stance_speed_leg_per_s"] = -v_stance
+        v = np.gradient(rel, t)
+        mid = np.concatenate([np.arange(a + (b - a) // 4, b - (b - a) // 4)
+                              for a, b in runs]) if runs.size else np.zeros(0, int)
+        v_stance = float(np.nanmedian(v[mid])) if mid.size else float("nan")
+        if np.isfinite(v_stance) and v_stance < 0:
+            speed = s.ic_speed_fraction * v_stance
+            refine_info["stance_speed_leg_per_s"] = -v_stance
         ic_t, refine_info["ic"] = _refine_with_templates(kin, ic_t, sig, band_phys, s,
                                                          rising=False, speed_threshold=speed)
         to_t, refine_info["to"] = _refine_with_templates(kin, to_t, sig, band_phys, s,
@@ -350,6 +377,113 @@ def _side_contacts(kin: Kinematics, side: str, s: EventSettings) -> tuple[pd.Dat
     info = {"band_leg": band_value, "noise_leg": noise, "runs_dropped": int((~keep).sum()),
             "not_backward": n_not_backward, "refinement": refine_info}
     return df, info
+
+
+def usable_frames(kin: Kinematics) -> np.ndarray:
+    """Frames inside :attr:`Kinematics.segments` (the whole leg tracked), bool per frame."""
+    ok = np.zeros(kin.n_frames, dtype=bool)
+    for a0, b0 in kin.segments:
+        ok[a0:b0] = True
+    return ok
+
+
+def frontal_foot_heights(kin: Kinematics) -> dict[str, np.ndarray]:
+    """Foot heights above the mid-hip in each frame's leg length (rear or front view).
+
+    Each foot is the mean image height of its heel and toe (MediaPipe ``foot_index``),
+    measured upwards from the mid-hip and divided by that frame's leg length in pixels, so
+    that the height does not drift as the runner moves towards or away from the camera.
+    NaN outside :func:`usable_frames`.
+
+    Returns
+    -------
+    dict
+        ``'l'`` and ``'r'``: arrays of shape (n_frames,), leg lengths (about -1 with the
+        foot on the ground, higher in swing).
+    """
+    from .landmarks import LM
+
+    px = kin.points_px
+    leg_px = kin.angles["leg_length_px"].to_numpy(np.float64)
+    usable = usable_frames(kin)
+    hip_y = 0.5 * (px[:, LM.LEFT_HIP, 1] + px[:, LM.RIGHT_HIP, 1])
+    out = {}
+    for side, (heel, toe) in (("l", (LM.LEFT_HEEL, LM.LEFT_FOOT_INDEX)),
+                              ("r", (LM.RIGHT_HEEL, LM.RIGHT_FOOT_INDEX))):
+        foot_y = 0.5 * (px[:, heel, 1] + px[:, toe, 1])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[side] = np.where(usable, (hip_y - foot_y) / leg_px, np.nan)
+    return out
+
+
+def _frontal_contacts(kin: Kinematics, s: EventSettings) -> tuple[list[pd.DataFrame], dict]:
+    """Contacts of both feet in a rear or front view (see "Rear and front views")."""
+    fps = kin.fps
+    t = kin.time_s.astype(np.float64)
+    n = t.size
+    usable = usable_frames(kin)
+    height = frontal_foot_heights(kin)
+    diff = height["l"] - height["r"]  # > 0: the left foot is higher in the image
+    noise = _robust_noise(diff)
+    band_value = max(s.contact_band_leg, s.noise_k * noise)
+    band = np.full(n, band_value)
+    # a swing is at least min_swing frames long: shorter gaps in contact are noise
+    min_swing = max(1, int(np.ceil(s.min_swing_s * fps)))
+    max_gap = max(1, int(round(s.merge_gap_s * fps)), min_swing - 1)
+    frame = np.arange(n)
+    parts, side_info = [], {}
+    for side, sign in (("l", 1.0), ("r", -1.0)):
+        h = sign * diff  # this foot's height above the other foot
+        inside = np.isfinite(h) & (h <= band)
+        inside = _bridge_gaps(inside, max_gap) & usable  # never bridge untracked frames
+        runs = _runs(inside)
+        dur = (runs[:, 1] - runs[:, 0]) / fps if runs.size else np.zeros(0)
+        keep = (dur >= s.min_contact_s) & (dur <= s.max_contact_s)
+        if runs.size:
+            # the foot must be seen in the air for a whole min_swing before the IC and after
+            # the TO: this drops contacts cut by the clip's ends or by untracked frames, and
+            # those whose "swing" is a few frames of tracking noise at a segment's edge
+            blocked = inside | ~usable
+            prev_blocked = np.maximum.accumulate(np.where(blocked, frame, -1))
+            next_blocked = np.minimum.accumulate(np.where(blocked, frame, n)[::-1])[::-1]
+            first, last = runs[:, 0], runs[:, 1] - 1
+            air_before = np.where(first > 0, first - 1 - prev_blocked[np.maximum(first - 1, 0)],
+                                  0)
+            air_after = np.where(last < n - 1,
+                                 next_blocked[np.minimum(last + 1, n - 1)] - last - 1, 0)
+            keep &= (air_before >= min_swing) & (air_after >= min_swing)
+        kept = runs[keep] if runs.size else runs.reshape(0, 2)
+        ic_f, to_f = kept[:, 0], kept[:, 1] - 1
+        parts.append(pd.DataFrame({
+            "side": side,
+            "ic_frame": ic_f.astype(int),
+            "to_frame": to_f.astype(int),
+            "ic_time_s": _crossing_time(t, h, band, ic_f - 1, ic_f),
+            "to_time_s": _crossing_time(t, h, band, to_f + 1, to_f),
+        }))
+        swing = np.isfinite(h) & ~inside
+        side_info[side] = {
+            "band_leg": band_value, "noise_leg": noise, "runs_dropped": int((~keep).sum()),
+            "not_backward": 0, "refinement": {},
+            "median_swing_lift_leg": float(np.median(h[swing])) if swing.any() else float("nan"),
+        }
+    seg = np.asarray(kin.segments, dtype=int).reshape(-1, 2)
+    leg_px = kin.angles["leg_length_px"].to_numpy(np.float64)
+    longest = seg[np.argmax(seg[:, 1] - seg[:, 0])] if seg.size else None
+    frontal = {
+        "method": "frontal: each foot's height above the other foot (the lower foot is on "
+                  "the ground); no template refinement",
+        "usable_segments": seg.tolist(),
+        "usable_frames": int(usable.sum()),
+        "usable_s": float(usable.sum() / fps) if fps > 0 else float("nan"),
+        "longest_usable_s": float((longest[1] - longest[0]) / fps) if longest is not None
+        else 0.0,
+        # image scale at the start and end of the longest usable run: < 1 when the runner
+        # moves away from the camera, > 1 towards it
+        "leg_px_start_end": ([float(leg_px[longest[0]]), float(leg_px[longest[1] - 1])]
+                             if longest is not None else []),
+    }
+    return parts, {"per_side": side_info, "frontal": frontal}
 
 
 def _interp_index(t: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -685,11 +819,16 @@ def detect_events(kin: Kinematics, *, settings: EventSettings | None = None) -> 
     GaitEvents
     """
     s = settings or EventSettings()
-    parts, side_info = [], {}
-    for side in SIDES:
-        df, info = _side_contacts(kin, side, s)
-        parts.append(df)
-        side_info[side] = info
+    frontal_info = None
+    if kin.direction == 0:  # rear or front view (no running direction in the image)
+        parts, fr = _frontal_contacts(kin, s)
+        side_info, frontal_info = fr["per_side"], fr["frontal"]
+    else:
+        parts, side_info = [], {}
+        for side in SIDES:
+            df, info = _side_contacts(kin, side, s)
+            parts.append(df)
+            side_info[side] = info
     c = pd.concat(parts, ignore_index=True)
     c, relabelled = _fix_alternation(c)
     ms_t = 0.5 * (c["ic_time_s"] + c["to_time_s"])
@@ -718,4 +857,6 @@ def detect_events(kin: Kinematics, *, settings: EventSettings | None = None) -> 
         "valid_strides": int(strides["valid"].sum()) if len(strides) else 0,
         "midstance_definition": "50 % of contact time",
     }
+    if frontal_info is not None:
+        info["frontal"] = frontal_info
     return GaitEvents(events=ev, contacts=c, strides=strides, cadence_spm=cadence, info=info)

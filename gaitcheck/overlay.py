@@ -59,7 +59,7 @@ from .io_utils import atomic_path
 from .landmarks import LM
 from .markers import hip_extension_window_end
 from .report import SIDE_COLOURS
-from .video import iter_frames, prefetch
+from .video import H264Writer, iter_frames, prefetch
 
 __all__ = ["OverlayOptions", "render_overlay", "video_rate"]
 
@@ -241,7 +241,8 @@ def render_overlay(
     n_slow = (stride[2] - stride[1] + 1) * factor if stride is not None else 0
     total = n_main + n_slow
     done = 0
-    with atomic_path(out_path) as tmp, _Encoder(tmp, plan.out_size, rate, opts) as enc:
+    with atomic_path(out_path) as tmp, H264Writer(tmp, plan.out_size, rate,
+                                                  preset=opts.preset, crf=opts.crf) as enc:
         frames = prefetch(iter_frames(src), maxsize=6)
         try:
             for fr in frames:
@@ -276,7 +277,7 @@ def _video_path(result: Any, video: str | os.PathLike[str] | None) -> Path:
 
 
 def _render_slowmo(plan: _Plan, src: Path, stride: tuple[int, int, int], factor: int,
-                   enc: _Encoder, progress: Callable[[int, int], None] | None, done: int,
+                   enc: H264Writer, progress: Callable[[int, int], None] | None, done: int,
                    total: int) -> int:
     """Decode the stride's frames again and write each one ``factor`` times."""
     _, a, b = stride
@@ -301,49 +302,6 @@ def _render_slowmo(plan: _Plan, src: Path, stride: tuple[int, int, int], factor:
 
 # --------------------------------------------------------------------------------------
 # encoding
-
-
-class _Encoder:
-    """libx264 ``yuv420p`` MP4 writer with constant frame rate ``rate`` (pts = frame index)."""
-
-    def __init__(self, path: Path, size: tuple[int, int], rate: Fraction,
-                 opts: OverlayOptions) -> None:
-        import av
-
-        self.w, self.h = size
-        self.container = av.open(str(path), mode="w", format="mp4",
-                                 options={"movflags": "+faststart"})
-        st = self.container.add_stream("libx264", rate=rate)
-        st.width, st.height, st.pix_fmt = self.w, self.h, "yuv420p"
-        st.codec_context.time_base = Fraction(rate.denominator, rate.numerator)
-        st.options = {"preset": opts.preset, "crf": str(int(opts.crf))}
-        cc = st.codec_context
-        # OpenCV's RGB->I420 is BT.601 limited range: say so, so players decode it right
-        cc.colorspace, cc.color_primaries, cc.color_trc, cc.color_range = 6, 6, 6, 1
-        self.stream = st
-        self.pts = 0
-
-    def __enter__(self) -> _Encoder:
-        return self
-
-    def write(self, rgb: np.ndarray) -> None:
-        """Encode one RGB frame of the output size."""
-        import av
-
-        yuv = cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420)
-        frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
-        frame.pts = self.pts
-        self.pts += 1
-        for packet in self.stream.encode(frame):
-            self.container.mux(packet)
-
-    def __exit__(self, exc_type: object, *exc: object) -> None:
-        try:
-            if exc_type is None:
-                for packet in self.stream.encode():
-                    self.container.mux(packet)
-        finally:
-            self.container.close()
 
 
 # --------------------------------------------------------------------------------------

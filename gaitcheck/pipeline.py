@@ -399,6 +399,8 @@ def assess_clip(lm: Landmarks, kin, ev) -> str | None:  # noqa: ANN001
                 "slow for running: a slow-motion clip? pass its capture rate, e.g. "
                 "--capture-fps 240 (or this is walking, which gaitcheck does not analyse)")
     if n_valid < MIN_VALID_STRIDES:
+        if kin.view in ("rear", "front") and "frontal" in ev.info:
+            return _frontal_too_few_strides(lm, kin, ev, n_valid)
         return (f"too few strides: {n_valid} valid stride(s) found (at least "
                 f"{MIN_VALID_STRIDES} needed, 6 per side recommended): film at least 10 s of "
                 "steady running, side-on")
@@ -417,6 +419,54 @@ def assess_clip(lm: Landmarks, kin, ev) -> str | None:  # noqa: ANN001
         return (f"left and right foot contacts alternate in only {100 * alt:.0f} % of the "
                 "strides: the legs are not tracked reliably (occlusion, camera angle)")
     return None
+
+
+#: A rear/front clip whose image scale changes more than this (leg length in pixels, start
+#: to end of its usable part) is said to have the runner moving along the camera axis.
+FRONTAL_SCALE_CHANGE = 1.3
+
+
+def _frontal_too_few_strides(lm: Landmarks, kin, ev, n_valid: int) -> str:  # noqa: ANN001
+    """Say why a rear/front clip has too few strides: what is wrong and what to film.
+
+    Uses what the frontal event detector measured (``ev.info['frontal']``): how long the
+    whole leg is tracked, how the image scale changes (the runner moving away from or
+    towards the camera), and how many foot contacts were found.
+    """
+    fr = ev.info["frontal"]
+    duration = lm.n_frames / lm.fps if lm.fps > 0 else float("nan")
+    segs = fr.get("usable_segments") or []
+    n_contacts = int(ev.info.get("contacts") or 0)
+    what = []
+    longest = 0.0
+    if not segs:
+        what.append("the whole leg (hips to toes) is not tracked in any stretch of frames")
+    else:
+        a, b = max(segs, key=lambda ab: ab[1] - ab[0])
+        longest = (b - a) / lm.fps
+        if longest < 0.9 * duration:
+            what.append(f"the whole leg (hips to toes) is tracked for only {longest:.1f} s of "
+                        f"the {duration:.1f} s clip (frames {a}-{b - 1}; in the other frames "
+                        "the runner is partly out of frame or not found)")
+        scale = fr.get("leg_px_start_end") or []
+        if len(scale) == 2 and min(scale) > 0:
+            s0, s1 = scale
+            if max(s0, s1) / min(s0, s1) > FRONTAL_SCALE_CHANGE:
+                where, size = ("away from", "shrink") if s1 < s0 else ("towards", "grow")
+                what.append(f"the runner moves {where} the camera (leg length {s0:.0f} -> "
+                            f"{s1:.0f} px), so the feet {size} in the image")
+    contacts = f"{n_contacts} foot contact(s) could be timed"
+    if longest >= 8.0:  # long enough: the feet themselves are not tracked
+        contacts += (f" in {longest:.0f} s: the swinging foot is not seen rising above the "
+                     "standing one (camera too high or too far, feet hidden or blurred)")
+    what.append(contacts)
+    side = "behind" if kin.view == "rear" else "the front"
+    return (f"too few strides: {n_valid} valid stride(s) found (at least {MIN_VALID_STRIDES} "
+            f"needed, 6 per side recommended). {kin.view.capitalize()} view: "
+            + "; ".join(what)
+            + f". Film at least 10 s of steady running from {side}, the whole body in view "
+            "at a constant distance (a treadmill is ideal), camera still at hip height, "
+            "60 fps if possible")
 
 
 def _guess_capture_fps(rate_spm: float, fps: float) -> int:

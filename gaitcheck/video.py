@@ -13,6 +13,7 @@ import queue
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,7 @@ __all__ = [
     "prefetch",
     "lower_thread_priority",
     "Frame",
+    "H264Writer",
 ]
 
 
@@ -393,3 +395,65 @@ def prefetch(items: Iterator, *, maxsize: int = 8) -> Iterator:
             except queue.Empty:
                 pass
             worker.join(timeout=0.05)
+
+
+class H264Writer:
+    """Write RGB frames to a browser-playable MP4: libx264, ``yuv420p``, constant rate.
+
+    Frame ``i`` gets the timestamp ``i / rate``. Use as a context manager; the encoder is
+    flushed on a clean exit.
+
+    Parameters
+    ----------
+    path : path-like
+        Output file (written as MP4 whatever its suffix, with the index at the front).
+    size : (int, int)
+        Width and height in pixels (even numbers).
+    rate : fractions.Fraction
+        Frame rate.
+    preset : str
+        libx264 preset (``ultrafast`` ... ``veryslow``).
+    crf : int
+        libx264 constant rate factor (lower = better quality, larger file).
+    """
+
+    def __init__(self, path: str | Path, size: tuple[int, int], rate: Fraction, *,
+                 preset: str = "ultrafast", crf: int = 23) -> None:
+        import av
+        import cv2  # noqa: F401 - fail early if the colour conversion is unavailable
+
+        self.w, self.h = size
+        self.container = av.open(str(path), mode="w", format="mp4",
+                                 options={"movflags": "+faststart"})
+        st = self.container.add_stream("libx264", rate=rate)
+        st.width, st.height, st.pix_fmt = self.w, self.h, "yuv420p"
+        st.codec_context.time_base = Fraction(rate.denominator, rate.numerator)
+        st.options = {"preset": preset, "crf": str(int(crf))}
+        cc = st.codec_context
+        # OpenCV's RGB->I420 is BT.601 limited range: say so, so players decode it right
+        cc.colorspace, cc.color_primaries, cc.color_trc, cc.color_range = 6, 6, 6, 1
+        self.stream = st
+        self.pts = 0
+
+    def __enter__(self) -> H264Writer:
+        return self
+
+    def write(self, rgb: np.ndarray) -> None:
+        """Encode one RGB uint8 frame of the output size."""
+        import av
+        import cv2
+
+        yuv = cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420)
+        frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
+        frame.pts = self.pts
+        self.pts += 1
+        for packet in self.stream.encode(frame):
+            self.container.mux(packet)
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        try:
+            if exc_type is None:
+                for packet in self.stream.encode():
+                    self.container.mux(packet)
+        finally:
+            self.container.close()

@@ -188,6 +188,124 @@ def test_force_plate_validation_60fps_with_noise():
     assert noisy["ic"]["missed"] + noisy["ic"]["extra"] <= 0.02 * noisy["ic"]["n"]
 
 
+# ---- rear and front views (synthetic) ---------------------------------------------
+
+
+def receding_rear_runner(*, fps=60.0, cadence_spm=170.0, duty=0.4, seconds=8.0, scale_end=0.5,
+                         leg_px=300.0, noise_px=0.0, lost_s=0.0, seed=1):
+    """A runner seen from behind, moving away from the camera, with exactly known contacts.
+
+    The image scale falls linearly from 1 to ``scale_end`` (the runner recedes, so the feet
+    rise in the image and shrink); the pelvis is lowest at each midstance (0.04 leg); in
+    swing the heel rises 0.45 leg and the toe 0.3 leg. ``lost_s``: no pose in the first
+    seconds (the runner out of frame). Returns landmarks and the true contacts.
+    """
+    rng = np.random.default_rng(seed)
+    n = int(seconds * fps)
+    t = np.arange(n) / fps
+    stride = 120.0 / cadence_spm
+    w, h = 1280, 720
+    k = np.linspace(1.0, scale_end, n)
+    leg = leg_px * k
+    cx, horizon = 640.0, 250.0  # camera at hip height: the hips stay on the horizon
+    xyzv = np.full((n, N_LANDMARKS, 4), np.nan, np.float32)
+    truth, phases, bob = [], {}, np.zeros(n)
+    for side, phase0 in (("l", 0.0), ("r", 0.5)):
+        ph = ((t / stride) + phase0) % 1.0  # 0 at initial contact
+        phases[side] = ph
+        bob += np.where(ph < duty, np.sin(np.pi * ph / duty), 0.0)
+        for j in np.arange(np.ceil(-phase0), seconds / stride + 1):
+            ic = (j - phase0) * stride
+            if 0.1 < ic and ic + duty * stride < seconds - 0.1:
+                truth.append((side, ic, ic + duty * stride))
+    hip_y = horizon + 0.04 * leg * bob
+    ground = horizon + 1.08 * leg
+    for side, sgn in (("l", -1.0), ("r", 1.0)):  # from behind, the runner's left is image-left
+        ph = phases[side]
+        u = np.where(ph < duty, 0.0, (ph - duty) / (1 - duty))
+        lift = np.where(ph < duty, 0.0, np.sin(np.pi * u) ** 1.5)
+        x = cx + sgn * 0.12 * leg
+        hip = np.column_stack([cx + sgn * 0.15 * leg, hip_y])
+        ankle = np.column_stack([x, ground - 0.08 * leg - 0.45 * leg * lift])
+        heel = np.column_stack([x, ground - 0.45 * leg * lift])
+        toe = np.column_stack([x + sgn * 0.02 * leg, ground - 0.01 * leg - 0.3 * leg * lift])
+        knee = 0.5 * (hip + ankle) - np.column_stack([np.zeros(n), 0.1 * leg * lift])
+        ids = {"l": (LM.LEFT_HIP, LM.LEFT_KNEE, LM.LEFT_ANKLE, LM.LEFT_HEEL, LM.LEFT_FOOT_INDEX),
+               "r": (LM.RIGHT_HIP, LM.RIGHT_KNEE, LM.RIGHT_ANKLE, LM.RIGHT_HEEL,
+                     LM.RIGHT_FOOT_INDEX)}[side]
+        for i, pts in zip(ids, (hip, knee, ankle, heel, toe), strict=True):
+            xyzv[:, i] = np.column_stack([pts[:, 0] / w, pts[:, 1] / h, np.zeros(n),
+                                          np.full(n, 0.95)])
+    top = horizon - 1.05 * leg
+    for i, dx, dy in ((LM.LEFT_SHOULDER, -0.37, 0.0), (LM.RIGHT_SHOULDER, 0.37, 0.0),
+                      (LM.NOSE, 0.0, -0.27), (LM.LEFT_EAR, -0.1, -0.28),
+                      (LM.RIGHT_EAR, 0.1, -0.28)):
+        xyzv[:, i] = np.column_stack([(cx + dx * leg) / w, (top + dy * leg) / h, np.zeros(n),
+                                      np.full(n, 0.95)])
+    xyzv[:, LM.NOSE, 2:] = (0.2, 0.3)  # the face is turned away
+    if noise_px:
+        xyzv[:, :, :2] += rng.normal(0, noise_px, (n, N_LANDMARKS, 2)) * k[:, None, None] / (w, h)
+    xyzv[: int(round(lost_s * fps))] = np.nan
+    lm = Landmarks(xyzv=xyzv, world=None, fps=fps, time_s=t, image_size=(w, h), model="synthetic",
+                   source="synthetic-rear")
+    truth = pd.DataFrame(truth, columns=["side", "ic_time_s", "to_time_s"])
+    return lm, truth.sort_values("ic_time_s").reset_index(drop=True)
+
+
+@pytest.mark.parametrize("fps,noise_px", [(60.0, 0.0), (60.0, 2.0), (30.0, 2.0)])
+def test_rear_view_runner_moving_away_events(fps, noise_px):
+    lm, truth = receding_rear_runner(fps=fps, noise_px=noise_px)
+    kin = compute_kinematics(lm)
+    assert kin.view == "rear" and kin.direction == 0
+    ev = detect_events(kin)
+    assert len(ev.contacts) == len(truth)  # no missed or extra contacts
+    sides = ev.contacts["side"].to_numpy()
+    assert np.all(sides[1:] != sides[:-1]) and ev.info["contacts_relabelled"] == 0
+    err = _match(ev, truth)
+    # the lower-foot rule shares the flight between the feet (module docstring, "Limits"):
+    # IC half a flight early, TO half a flight late, each within one frame of that
+    half_flight = 0.5 * (60.0 / 170.0 - 0.4 * 120.0 / 170.0)
+    frame = 1 / fps
+    assert np.all(np.abs(err[:, 0] + half_flight) <= frame), err[:, 0]
+    assert np.all(np.abs(err[:, 1] - half_flight) <= frame), err[:, 1]
+    assert ev.cadence_spm == pytest.approx(170.0, abs=1.0)
+    assert ev.strides["valid"].all()
+    fr = ev.info["frontal"]
+    assert fr["usable_segments"] == [[0, lm.n_frames]]
+    assert fr["leg_px_start_end"][1] < 0.6 * fr["leg_px_start_end"][0]  # moving away
+    res = analyze_landmarks(lm)
+    assert res.analysable, res.reason
+    summary = res.marker_summary
+    for m in ("crossover_ic_pct_leg", "step_width_pct_leg", "pelvic_drop_deg"):
+        assert summary.loc[(m, "both"), "measurable"], m
+
+
+def test_rear_view_ignores_frames_without_the_runner():
+    lm, truth = receding_rear_runner(lost_s=1.0)
+    ev = detect_events(compute_kinematics(lm))
+    fr = ev.info["frontal"]
+    assert fr["usable_segments"] == [[60, lm.n_frames]] and fr["usable_s"] == pytest.approx(7.0)
+    # a contact needs the foot seen in the air for min_swing_s before its IC
+    assert ev.contacts["ic_time_s"].min() >= 1.0 + EventSettings().min_swing_s
+    seen = truth[truth["ic_time_s"] > 1.0 + EventSettings().min_swing_s + 0.1]
+    assert len(ev.contacts) >= len(seen)
+
+
+def test_rear_view_short_clip_is_refused_with_what_to_film():
+    lm, _ = receding_rear_runner(seconds=1.6, scale_end=0.5)
+    res = analyze_landmarks(lm)
+    assert not res.analysable
+    r = res.reason
+    assert r.startswith("too few strides") and "Rear view" in r
+    assert "moves away from the camera" in r and "from behind" in r and "side-on" not in r
+
+
+def test_side_view_has_no_frontal_info():
+    lm, _ = synthetic_runner(seconds=3.0)
+    ev = detect_events(compute_kinematics(lm))
+    assert "frontal" not in ev.info
+
+
 # ---- real clips -------------------------------------------------------------------
 
 SIDE_VIEW_CLIPS = [p for p in all_videos() if "rear" not in p.name and "front" not in p.name]
@@ -226,6 +344,69 @@ def test_slow_motion_real_clip(pose_of):
     fixed = analyze_landmarks(lm, config=AnalysisConfig(capture_fps=240.0))
     # ../shared/README: at 240 fps this runner would be at about 143 steps/min
     assert fixed.events.cadence_spm == pytest.approx(143, abs=6)
+
+
+# ---- rear and front views (real clips) --------------------------------------------
+
+REAR_CLIP = "radluy_overground_rear_openpose_overlay_assembled.mp4"
+#: Initial contacts of the rear clip, read by eye from crops of the feet (frames; +-2: the
+#: feet are 20-40 px tall, blurred, and another tool's skeleton is drawn over them). The
+#: runner's left foot is on image-left. Before frame 27 the runner is too close to the
+#: ground-level camera (head and trunk above the top edge).
+REAR_CLIP_IC = {"l": (34, 56, 78, 99.5), "r": (45.5, 66.5, 88)}
+
+
+@pytest.mark.integration
+def test_rear_clip_is_refused_with_the_evidence(pose_of):
+    """The real rear clip cannot give four strides: the refusal says why and what to film.
+
+    103 frames (3.4 s): the whole leg is tracked only in frames 27-102 (2.5 s) while the
+    runner moves away (leg 293 -> 115 px); even by eye that holds at most five strides, and
+    the full model loses most swings (the swinging foot is drawn near the ground).
+    """
+    res = analyze_landmarks(pose_of(REAR_CLIP).landmarks)
+    kin, ev = res.kinematics, res.events
+    assert kin.view == "rear" and kin.direction == 0
+    fr = ev.info["frontal"]
+    (a, b), = fr["usable_segments"]
+    assert 20 <= a <= 30 and b == kin.n_frames and 2.0 <= fr["usable_s"] <= 2.8
+    c = ev.contacts
+    assert (c["ic_frame"] >= a + 3).all()  # nothing from the frames before the runner is in view
+    assert not res.analysable and ev.info["valid_strides"] < 4
+    r = res.reason
+    assert r.startswith("too few strides") and "Rear view" in r
+    assert f"frames {a}-{b - 1}" in r and "of the 3.4 s clip" in r
+    assert "moves away from the camera" in r and "from behind" in r and "side-on" not in r
+
+
+@pytest.mark.integration
+def test_rear_clip_heavy_model_contacts_match_labels(pose_of):
+    """With the heavy model the feet are tracked well enough to time five contacts, each
+    within two frames of the labels; three strides are still too few to analyse."""
+    res = analyze_landmarks(pose_of(REAR_CLIP, "heavy").landmarks)
+    c = res.events.contacts
+    assert len(c) >= 4
+    sides = c["side"].to_numpy()
+    assert np.all(sides[1:] != sides[:-1])
+    for side, ic in zip(c["side"], c["ic_time_s"] * res.landmarks.fps, strict=True):
+        assert np.min(np.abs(np.array(REAR_CLIP_IC[side]) - ic)) <= 2.0, (side, ic)
+    assert not res.analysable and "too few strides" in res.reason
+
+
+@pytest.mark.integration
+def test_front_clip_contacts_alternate_at_the_legs_rhythm(pose_of):
+    """The front-view stock clip: strictly alternating contacts whose cadence matches the
+    legs' rhythm found without events; refused as slow motion (about 100 steps/min at the
+    file's rate), not for its events."""
+    res = analyze_landmarks(pose_of("divviarch_overground_front_approaching_istock_running.mp4"
+                                    ).landmarks)
+    ev = res.events
+    assert res.kinematics.view == "front"
+    sides = ev.contacts["side"].to_numpy()
+    assert len(sides) >= 8 and np.all(sides[1:] != sides[:-1])
+    assert ev.info["valid_strides"] >= 6
+    assert ev.cadence_spm == pytest.approx(step_rate_spm(res.kinematics), rel=0.05)
+    assert not res.analysable and "slow-motion" in res.reason
 
 
 def test_event_settings_are_documented():
