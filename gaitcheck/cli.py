@@ -28,6 +28,7 @@ examples:
                                            drill plan, report.pdf + PNG pages, overlay.mp4
   gaitcheck report out/                    re-render the report and overlay, no pose estimation
   gaitcheck drills --marker overstride_ic_pct_leg   drills for one marker
+  gaitcheck synth -o runner.mp4 --fault overstride  a rendered runner with exact ground truth
 
 Film the runner side-on (camera at hip height, the whole body in view, 60 fps or more if
 the phone can) for sagittal markers, or from behind for frontal ones. gaitcheck reports
@@ -189,7 +190,89 @@ def build_parser() -> argparse.ArgumentParser:
     pb.add_argument("--slowmo", action="store_true",
                     help="append one representative stride slowed down to each overlay")
     _add_pose_options(pb)
+
+    # synth --------------------------------------------------------------------------
+    ps = sub.add_parser(
+        "synth", help="render a synthetic runner clip with exact ground truth",
+        description="Render a 3D runner on a treadmill from a parametric running model "
+                    "(joint motion shaped on published running kinematics, contact and "
+                    "toe-off at known times) as an H.264 MP4, and write beside it a JSON "
+                    "with the ground truth: per-frame pixel positions of the 33 MediaPipe "
+                    "landmarks, each foot's initial contacts and toe-offs (exact time and "
+                    "nearest frame), and the exact value of every marker. A fault changes "
+                    "the model so that its marker lands well past its flag band. Use it to "
+                    "try gaitcheck with no video of your own, or to test the pipeline "
+                    "against a known truth.",
+        epilog="faults: overstride, low-hip-extension, pelvis-behind, deflating (seen from "
+               "the side); crossover, pelvic-drop (seen from behind: use --view rear).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ps.add_argument("-o", "--output", type=Path, required=True, metavar="OUT.mp4",
+                    help="video to write; the truth goes to OUT.json")
+    ps.add_argument("--view", choices=("side", "rear"), default="side",
+                    help="camera on the runner's right side (default) or behind")
+    ps.add_argument("--fps", type=float, default=60.0, help="frame rate (default 60)")
+    ps.add_argument("--cadence", type=float, default=170.0, metavar="SPM",
+                    help="steps per minute (default 170)")
+    ps.add_argument("--seconds", type=float, default=8.0, help="clip length (default 8)")
+    ps.add_argument("--fault", default="none",
+                    choices=("none", "overstride", "low-hip-extension", "pelvis-behind",
+                             "crossover", "pelvic-drop", "deflating"),
+                    help="form fault to build into the runner (default: none)")
+    ps.add_argument("--seed", type=int, default=0,
+                    help="seeds the gait phase at the first frame and the sensor noise")
+    ps.add_argument("--size", default="1280x720", metavar="WxH",
+                    help="frame size (default 1280x720; e.g. 720x1280 for portrait)")
+    ps.add_argument("--crf", type=int, default=20,
+                    help="H.264 quality: lower is better and larger (default 20)")
+    ps.add_argument("--preset", default="ultrafast",
+                    choices=("ultrafast", "superfast", "veryfast", "faster", "fast", "medium",
+                             "slow"),
+                    help="H.264 speed/size trade-off (default ultrafast; veryfast makes files "
+                         "about half the size at a lower speed)")
+    ps.add_argument("-q", "--quiet", action="store_true", help="no progress bar or messages")
     return parser
+
+
+def _cmd_synth(args: argparse.Namespace) -> int:
+    from .synth_render import SynthSpec, render_clip
+
+    try:
+        w, h = (int(v) for v in args.size.lower().split("x"))
+    except ValueError:
+        raise GaitcheckError(f"--size {args.size!r}: give width x height, e.g. 1280x720") from None
+    if args.output.suffix.lower() != ".mp4":
+        raise GaitcheckError(f"{args.output}: the output must be an .mp4 file")
+    if not args.output.parent.is_dir():
+        raise GaitcheckError(f"{args.output.parent}: folder does not exist; create it first")
+    try:
+        spec = SynthSpec(view=args.view, fps=args.fps, cadence_spm=args.cadence,
+                         seconds=args.seconds, fault=args.fault, seed=args.seed, width=w,
+                         height=h, crf=args.crf, preset=args.preset)
+    except ValueError as err:
+        raise GaitcheckError(str(err)) from None
+    from .synth import FAULT_VIEW
+
+    seen_from = FAULT_VIEW.get(spec.fault, spec.view)
+    if seen_from != spec.view:
+        _say(args, f"note: the {spec.fault} fault is seen from the {seen_from} view; this "
+                   f"{spec.view} view will not show it")
+    n = int(round(spec.seconds * spec.fps))
+    bar = None
+    if not args.quiet and sys.stderr.isatty():
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=n, unit="frame", desc="rendering", file=sys.stderr, leave=False)
+    try:
+        video, truth = render_clip(spec, args.output,
+                                   progress=(bar.update if bar is not None else None))
+    except ValueError as err:  # a parameter set the model cannot run with
+        raise GaitcheckError(str(err)) from None
+    finally:
+        if bar is not None:
+            bar.close()
+    _say(args, f"wrote {video} ({n} frames at {spec.fps:g} fps) and {truth}")
+    return 0
 
 
 def _cmd_drills(args: argparse.Namespace) -> int:
@@ -498,7 +581,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     handlers = {"models": _cmd_models, "pose": _cmd_pose, "analyze": _cmd_analyze,
                 "analyse": _cmd_analyze, "drills": _cmd_drills, "report": _cmd_report,
-                "batch": _cmd_batch}
+                "batch": _cmd_batch, "synth": _cmd_synth}
     try:
         return handlers[args.command](args)
     except GaitcheckError as err:

@@ -22,13 +22,12 @@ sys.path.insert(0, str(REPO))
 
 from gaitcheck.overlay import (  # noqa: E402
     OverlayOptions,
-    _Encoder,
     _Plan,
     render_overlay,
     video_rate,
 )
 from gaitcheck.pipeline import analyze_video  # noqa: E402
-from gaitcheck.video import iter_frames  # noqa: E402
+from gaitcheck.video import H264Writer, iter_frames  # noqa: E402
 
 SHARED = Path(os.environ.get("GAITCHECK_TEST_DATA", REPO.parent / "shared"))
 DEFAULT = SHARED / "videos" / "zzzhushi_treadmill_side_portrait_male_side.mp4"
@@ -61,7 +60,8 @@ def main() -> None:
         plan = _Plan(res, video_rate(video), opts)
 
         def draw_encode() -> None:
-            with _Encoder(Path(tmp) / "b.mp4", plan.out_size, plan.rate, opts) as enc:
+            with H264Writer(Path(tmp) / "b.mp4", plan.out_size, plan.rate,
+                            preset=opts.preset, crf=opts.crf) as enc:
                 for i, rgb in enumerate(frames):
                     img = rgb.copy()
                     plan.draw(img, i)
