@@ -272,3 +272,21 @@ def test_clean_rear_runner_has_no_frontal_flag(clips) -> None:  # noqa: ANN001
     assert res.analysable, res.reason
     assert not (_flags(res) & set(REAR_BAND_MARKERS))
     assert math.isfinite(truth["markers"]["pelvic_drop_deg"])
+
+
+def test_bundled_sample_is_analysed_and_its_overstride_flagged(model_dir) -> None:  # noqa: ANN001
+    """The README's demo clip: analysable, the over-stride it was built with is flagged."""
+    from pathlib import Path
+
+    from gaitcheck.pipeline import analyze_video
+
+    sample = Path(__file__).resolve().parents[1] / "sample_videos" / \
+        "synthetic_runner_side_overstride.mp4"
+    truth = json.loads(sample.with_suffix(".json").read_text())
+    assert truth["spec"]["fault"] == "overstride"
+    assert sample.stat().st_size < 2_000_000
+    res = analyze_video(sample, progress=False)
+    assert res.analysable, res.reason
+    assert res.landmarks.n_frames == truth["n_frames"]
+    assert "overstride_ic_pct_leg" in _flags(res)
+    assert res.events.cadence_spm == pytest.approx(truth["spec"]["cadence_spm"], abs=1.0)
