@@ -14,11 +14,12 @@ What is drawn on each frame
 * IC / MS / TO flags on the foot that made the event (from ``events.contacts``), held
   for ``hold_s`` or until that foot's next event.
 * Each marker of a valid stride, at the frame it is measured and frozen there for
-  ``hold_s``: hip-to-heel distance at IC and pelvis against the stance foot at midstance
-  (a plumb line from the mid-hip), the thigh angle at its peak extension around toe-off
-  (side view); the body midline and the foot placement at IC, the pelvis line and the
-  pelvic drop at its peak (rear/front view). The value printed is the one in
-  ``result.markers``.
+  ``hold_s`` or until the foot's next marker: hip-to-heel distance at IC and pelvis
+  against the stance foot at midstance (a plumb line from the mid-hip), the thigh angle at
+  its peak extension around toe-off (side view); the body midline and the foot placement
+  at IC, the pelvis line and the pelvic drop at its peak (rear/front view; these two are
+  held independently, so a drop peaking at the contact does not hide its crossover). The
+  value printed is the one in ``result.markers``.
 * A panel with the time, a stride counter per side and live angles (knee, hip
   extension, shank, trunk lean; pelvic obliquity and hip adduction in a rear/front view),
   and a small legend.
@@ -588,14 +589,26 @@ class _Plan:
                         end = int(hip_extension_window_end(to, nxt, self.kin.fps))
                         f = _argmax_in(sig, ms, end)
                         out.append((f, "hipext", float(m["hip_extension_deg"])))
+        # In a side view the markers of a foot share the plumb line and replace each other;
+        # in a rear/front view the midline (crossover) and the pelvis line (drop) are apart,
+        # so each kind is held on its own: a drop peaking at the contact frame must not hide
+        # that contact's crossover.
+        groups = ("crossover", "drop") if self.frontal else ("",)
         self.inst_frames: dict[str, np.ndarray] = {}
         self.inst_active: dict[str, np.ndarray] = {}
         for side in _SIDES:
             lst = sorted((x for x in self.inst[side] if np.isfinite(x[2])), key=lambda x: x[0])
             self.inst[side] = lst
             fr = np.array([x[0] for x in lst], dtype=int)
+            kind = np.array([x[1] if self.frontal else "" for x in lst], dtype=object)
+            active = np.full((len(groups), self.n), -1)
+            for g, name in enumerate(groups):
+                sel = np.flatnonzero(kind == name)
+                j = _latest(fr[sel], self.n, self.hold)
+                if sel.size:
+                    active[g] = np.where(j >= 0, sel[np.maximum(j, 0)], -1)
             self.inst_frames[side] = fr
-            self.inst_active[side] = _latest(fr, self.n, self.hold)
+            self.inst_active[side] = active  # (groups, frames): index into inst[side], -1
 
     def _panels(self) -> None:
         st = self.st
@@ -805,8 +818,9 @@ class _Plan:
             if self.frontal:
                 self._pelvis_line(img, i)
             for side in _SIDES:  # marker geometry under the live skeleton
-                j = self.inst_active[side][i]
-                if j >= 0:
+                for j in self.inst_active[side][:, i]:
+                    if j < 0:
+                        continue
                     f, kind, value = self.inst[side][j]
                     lab = self._draw_marker(img, side, f, kind, value)
                     if lab is not None:

@@ -35,7 +35,7 @@ import os
 import re
 import warnings
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -1103,14 +1103,19 @@ def _methods_blocks(ctx: _Ctx) -> list[_Block]:
         "camera is level, at about hip height and square to the running direction; a camera "
         "at an angle shortens distances and distorts angles. A side view shows the sagittal "
         "markers only, a rear or front view the frontal ones.",
-        "In a side view the far leg is partly hidden behind the near one: its landmarks are "
-        "less accurate and its markers carry a lower confidence"
-        + (f" (here the far leg is the {_SIDE_WORDS[far]})." if far else "."),
+        ("In a side view the far leg is partly hidden behind the near one: its landmarks are "
+         "less accurate and its markers carry a lower confidence"
+         + (f" (here the far leg is the {_SIDE_WORDS[far]})." if far else "."))
+        if s.get("view") == "side" else
+        ("In a rear or front view the legs pass in front of each other around midstance, "
+         "where a landmark of one leg can be taken for the other; foot placement and step "
+         "width are read at initial contacts, not while the legs pass."),
         "Pose estimation errs by several degrees in a single frame (hip 5-6°, knee about "
         "8° RMSE, Van Hooren et al. 2023); the median over strides averages out the random "
         "part, not a systematic one.",
-        "Foot and ankle angles are not corrected for the standing foot angle (no standing "
-        "trial); the mid-hip stands in for the centre of mass.",
+        ("Foot and ankle angles are not corrected for the standing foot angle (no standing "
+         "trial); the mid-hip stands in for the centre of mass." if s.get("view") == "side"
+         else "The mid-hip stands in for the centre of mass and the body midline."),
         "Rotation of the thigh or shank, foot pronation and forces cannot be seen in 2D; loose "
         "clothing, poor light and motion blur degrade the landmarks.",
         "One clip shows one session at one speed; form changes with speed, fatigue, shoes and "
@@ -1195,6 +1200,9 @@ def _plan(ctx: _Ctx) -> list[_Page]:
             continue
         laid = _paginate(blocks, avail)
         for title, page_blocks in zip(_flow_titles(laid), laid, strict=True):
+            first = page_blocks[0]
+            if first.lines and first.lines[0].text == title:  # the page title says it
+                page_blocks = [replace(first, lines=first.lines[1:]), *page_blocks[1:]]
             pages.append(_Page(title, lambda fig, c, b=page_blocks: _draw_flow(fig, b)))
     return pages
 
@@ -1523,8 +1531,9 @@ def _strip(fig, row: _Row, y: float, row_h: float) -> None:
         if row.whole and side not in row.findings and side != "both":
             continue
         pts.append(v)
-    for q1, q3 in row.iqr.values():
-        pts += [q1, q3]
+    if not row.whole:  # a whole-body row draws no IQR bars: they must not stretch the axis
+        for q1, q3 in row.iqr.values():
+            pts += [q1, q3]
     th = _thresholds(row.band)
     pts = [p for p in pts + th if _finite(p)]
     if not pts:
@@ -1578,15 +1587,24 @@ def _tick_label(t: float, step: float = 1.0) -> str:
     return f"{t:.{dec}f}"
 
 
-def _spread_ticks(ticks: list[float], lo: float, hi: float, width_in: float) -> list[float]:
-    """Drop tick positions that would print on top of each other."""
+def _spread_ticks(ticks: list[float], lo: float, hi: float, width_in: float,
+                  size: float = 8.0) -> list[float]:
+    """Drop tick positions whose labels would print on top of each other.
+
+    Two labels clash when the distance between their centres is less than half their
+    widths summed plus a small gap (both thresholds of a narrow watch zone, such as 14
+    and 17, fit side by side and are both kept).
+    """
+    inside = sorted(t for t in ticks if lo <= t <= hi)
+    step = min((b - a for a, b in zip(inside, inside[1:], strict=False)), default=1.0)
     out: list[float] = []
-    for t in sorted(ticks):
-        if not lo <= t <= hi:
-            continue
-        if out and (t - out[-1]) / (hi - lo) * width_in < 0.32:
+    half_prev = 0.0
+    for t in inside:
+        half = 0.5 * _text_w(_tick_label(t, step), size)
+        if out and (t - out[-1]) / (hi - lo) * width_in < half_prev + half + 0.04:
             continue
         out.append(t)
+        half_prev = half
     return out
 
 
@@ -1874,6 +1892,92 @@ def _label(ax, x: float, y: float, s: str, *, ha: str = "center", va: str = "cen
                   "alpha": 0.9})
 
 
+def _label_half_px(ax, s: str, box: tuple[float, ...]) -> tuple[float, float]:
+    """Half width and half height of a :func:`_label` box, in image pixels of the still."""
+    px_per_in = (box[1] - box[0]) / max(ax.get_position().width * _W, 1e-9)
+    pad = 2 * 0.2 * 8.0 / 72.0  # the bbox pad on both sides, in
+    return (0.5 * (_text_w(s, 8.0) + pad) * px_per_in,
+            0.5 * (8.0 * 1.2 / 72.0 + pad) * px_per_in)
+
+
+def _segment_points(a: np.ndarray, b: np.ndarray, n: int = 12) -> np.ndarray:
+    """``n`` points evenly along the segment a-b (none when an end is missing)."""
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        return np.zeros((0, 2))
+    t = np.linspace(0.0, 1.0, n)[:, None]
+    return a[None, :] + t * (b - a)[None, :]
+
+
+def _body_points(p: np.ndarray, leg: float) -> np.ndarray:
+    """Points covering the drawn skeleton and the torso, for labels to keep clear of.
+
+    The torso is filled on a grid and widened by 0.08 leg lengths on each side: the body
+    is wider than the line between the shoulder (or hip) landmarks, a side view's torso
+    especially.
+    """
+    parts = [_segment_points(p[int(a)], p[int(b)]) for a, b, _ in _BONES]
+    sh = p[[int(LM.LEFT_SHOULDER), int(LM.RIGHT_SHOULDER)]]
+    hp = p[[int(LM.LEFT_HIP), int(LM.RIGHT_HIP)]]
+    if np.isfinite(sh).all() and np.isfinite(hp).all():
+        sh, hp = sh[np.argsort(sh[:, 0])], hp[np.argsort(hp[:, 0])]
+        wide = np.array([[-0.08 * leg, 0.0], [0.08 * leg, 0.0]])
+        sh, hp = sh + wide, hp + wide
+        u, v = np.meshgrid(np.linspace(0, 1, 6), np.linspace(0, 1, 7))
+        u, v = u.ravel()[:, None], v.ravel()[:, None]
+        top = sh[0] + u * (sh[1] - sh[0])
+        bottom = hp[0] + u * (hp[1] - hp[0])
+        parts.append(top + v * (bottom - top))
+    return np.vstack(parts)
+
+
+def _clear_spot(anchor: np.ndarray, half: tuple[float, float], avoid: np.ndarray,
+                box: tuple[float, ...], leg: float) -> tuple[float, float]:
+    """Centre for a label near ``anchor`` that keeps clear of the points ``avoid``.
+
+    Candidates on rings round the anchor are scored at once: a label must lie inside the
+    still and at least about a limb's half-width (0.07 leg lengths) from every point to
+    avoid; among those, the nearest to the anchor wins (else the clearest spot).
+    """
+    hw, hh = half
+    r = leg * np.linspace(0.0, 1.2, 13)
+    ang = np.linspace(0.0, 2 * np.pi, 24, endpoint=False)
+    c = anchor[None, None, :] + r[:, None, None] * np.stack(
+        [np.cos(ang), np.sin(ang)], axis=-1)[None, :, :]
+    c = c.reshape(-1, 2)
+    edge = 0.25 * hh
+    inside = ((c[:, 0] - hw >= box[0] + edge) & (c[:, 0] + hw <= box[1] - edge)
+              & (c[:, 1] - hh >= box[2] + edge) & (c[:, 1] + hh <= box[3] - edge))
+    pts = avoid[np.isfinite(avoid).all(axis=1)]
+    if len(pts):
+        dx = np.clip(np.abs(pts[None, :, 0] - c[:, None, 0]) - hw, 0.0, None)
+        dy = np.clip(np.abs(pts[None, :, 1] - c[:, None, 1]) - hh, 0.0, None)
+        clear = np.hypot(dx, dy).min(axis=1)
+    else:
+        clear = np.full(len(c), np.inf)
+    dist = np.hypot(*(c - anchor[None, :]).T)
+    ok = inside & (clear >= 0.07 * leg)
+    if ok.any():
+        j = int(np.argmin(np.where(ok, dist, np.inf)))
+    else:
+        j = int(np.argmax(np.where(inside, clear, -np.inf) if inside.any() else clear))
+    return float(c[j, 0]), float(c[j, 1])
+
+
+def _free_label(ax, s: str, anchor: np.ndarray, avoid: list[np.ndarray],
+                box: tuple[float, ...], leg: float) -> None:
+    """Draw a :func:`_label` near ``anchor`` but off the runner and the other drawings."""
+    if not np.isfinite(anchor).all():
+        return
+    anchor = np.asarray(anchor, float)
+    hw, hh = _label_half_px(ax, s, box)
+    x, y = _clear_spot(anchor, (hw, hh), np.vstack(avoid), box, leg)
+    # a leader line to what the label names when it had to move away from it
+    ex, ey = np.clip(anchor[0], x - hw, x + hw), np.clip(anchor[1], y - hh, y + hh)
+    if math.hypot(anchor[0] - ex, anchor[1] - ey) > 0.12 * leg:
+        ax.plot([ex, anchor[0]], [ey, anchor[1]], color="0.25", lw=0.6, zorder=7)
+    _label(ax, x, y, s)
+
+
 def _seg(ax, a: np.ndarray, b: np.ndarray, *, lw: float = 2.2, ls: str = "-") -> None:
     import matplotlib.patheffects as pe
 
@@ -1898,20 +2002,28 @@ def _arc(ax, c: np.ndarray, v1: np.ndarray, v2: np.ndarray, r: float) -> None:
 
 
 def _hdist(ax, xa: float, xb: float, yy: float, text: str, box: tuple[float, ...],
-           above: bool) -> None:
-    """Draw a horizontal distance: a labelled double arrow between two x positions."""
+           above: bool) -> np.ndarray:
+    """Draw a horizontal distance: a labelled double arrow between two x positions.
+
+    Returns points covering the arrow and its label (for other labels to avoid).
+    """
     import matplotlib.patheffects as pe
 
     if not (_finite(xa) and _finite(xb) and _finite(yy)):
-        return
+        return np.zeros((0, 2))
     ax.annotate("", xy=(xb, yy), xytext=(xa, yy), zorder=7,
                 arrowprops={"arrowstyle": "<->", "color": _MEASURE_COLOUR, "lw": 1.6,
                             "shrinkA": 0, "shrinkB": 0,
                             "path_effects": [pe.Stroke(linewidth=3.0, foreground="black"),
                                              pe.Normal()]})
     h = box[3] - box[2]
-    _label(ax, 0.5 * (xa + xb), yy + (-0.045 if above else 0.045) * h, text,
-           va="bottom" if above else "top")
+    ly = yy + (-0.045 if above else 0.045) * h
+    _label(ax, 0.5 * (xa + xb), ly, text, va="bottom" if above else "top")
+    hw, hh = _label_half_px(ax, text, box)
+    cy = ly + (-hh if above else hh)
+    gx, gy = np.meshgrid(np.linspace(-hw, hw, 7), np.linspace(-hh, hh, 3))
+    label_pts = np.column_stack([0.5 * (xa + xb) + gx.ravel(), cy + gy.ravel()])
+    return np.vstack([_segment_points(np.array([xa, yy]), np.array([xb, yy])), label_pts])
 
 
 def _vline(ax, x: float, y_a: float, y_b: float) -> None:
@@ -1946,7 +2058,7 @@ def _measure(ax, ctx: _Ctx, k: int, fr: int, side: str, stride: Any, box: tuple[
     leg = float(kin.leg_length_px) if _finite(kin.leg_length_px) else (box[3] - box[2]) / 2.5
     a = kin.angles
     caps: list[str] = []
-    x_dir = 1.0 if kin.direction >= 0 else -1.0
+    avoid = [_body_points(p, leg)]  # labels keep off the runner and the measurement drawings
     if kin.view != "side":
         if k == 0:
             foot = _mid(p, ids["heel"], ids["toe"])
@@ -1959,7 +2071,7 @@ def _measure(ax, ctx: _Ctx, k: int, fr: int, side: str, stride: Any, box: tuple[
         elif k == 1:
             _seg(ax, p[LM.LEFT_HIP], p[LM.RIGHT_HIP])
             ob = float(a["pelvic_obliquity_deg"].iloc[fr])
-            _label(ax, hip_mid[0], hip_mid[1] - 0.25 * leg, f"pelvis {_fmt(ob)}°")
+            _free_label(ax, f"pelvis {_fmt(ob)}°", hip_mid, avoid, box, leg)
             caps.append(f"Pelvis line vs horizontal: {_fmt(ob)}° in this frame (+ = right hip "
                         "higher); peak pelvic drop" + _medians(ctx, "pelvic_drop_deg", "deg")
                         + ".")
@@ -1972,13 +2084,16 @@ def _measure(ax, ctx: _Ctx, k: int, fr: int, side: str, stride: Any, box: tuple[
         _vline(ax, hip_mid[0], hip_mid[1], foot_y + 0.1 * leg)
         _vline(ax, heel[0], heel[1] - 0.15 * leg, foot_y + 0.1 * leg)
         v = _stride_value(ctx, stride, "overstride_ic_pct_leg")
-        _hdist(ax, hip_mid[0], heel[0], foot_y + 0.1 * leg, f"{_fmt(v)} %leg", box, False)
+        avoid.append(_hdist(ax, hip_mid[0], heel[0], foot_y + 0.1 * leg, f"{_fmt(v)} %leg",
+                            box, False))
+        avoid += [_segment_points(hip_mid, np.array([hip_mid[0], foot_y + 0.1 * leg]))]
         knee, ankle = p[ids["knee"]], p[ids["ankle"]]
         _seg(ax, knee, ankle)
         _seg(ax, knee, knee + np.array([0.0, 0.45 * leg]), lw=1.2, ls="--")
         _arc(ax, knee, ankle - knee, np.array([0.0, 1.0]), 0.2 * leg)
+        avoid.append(_segment_points(knee, knee + np.array([0.0, 0.45 * leg])))
         sh = _stride_value(ctx, stride, "shank_angle_ic_deg")
-        _label(ax, knee[0] - x_dir * 0.3 * leg, knee[1] + 0.22 * leg, f"shank {_fmt(sh)}°")
+        _free_label(ax, f"shank {_fmt(sh)}°", 0.5 * (knee + ankle), avoid, box, leg)
         caps.append(f"Heel ahead of the hip: {_fmt(v)} % of leg length"
                     + _medians(ctx, "overstride_ic_pct_leg", "%leg") + ".")
         caps.append(f"Shank angle: {_fmt(sh)}° (+ = ankle ahead of the knee)"
@@ -1989,12 +2104,14 @@ def _measure(ax, ctx: _Ctx, k: int, fr: int, side: str, stride: Any, box: tuple[
         _vline(ax, hip_mid[0], hip_mid[1], foot_y + 0.1 * leg)
         _vline(ax, foot[0], foot_y - 0.15 * leg, foot_y + 0.1 * leg)
         v = _stride_value(ctx, stride, "pelvis_behind_foot_ms_pct_leg")
-        _hdist(ax, foot[0], hip_mid[0], foot_y + 0.1 * leg, f"{_fmt(v)} %leg", box, False)
+        avoid.append(_hdist(ax, foot[0], hip_mid[0], foot_y + 0.1 * leg, f"{_fmt(v)} %leg",
+                            box, False))
+        avoid += [_segment_points(hip_mid, np.array([hip_mid[0], foot_y + 0.1 * leg]))]
         _seg(ax, hip_mid, sh_mid)
         _seg(ax, hip_mid, hip_mid + np.array([0.0, -0.6 * leg]), lw=1.2, ls="--")
         _arc(ax, hip_mid, sh_mid - hip_mid, np.array([0.0, -1.0]), 0.3 * leg)
         tr = _stride_value(ctx, stride, "trunk_lean_deg")
-        _label(ax, hip_mid[0] - x_dir * 0.4 * leg, hip_mid[1] - 0.45 * leg, f"trunk {_fmt(tr)}°")
+        _free_label(ax, f"trunk {_fmt(tr)}°", 0.5 * (hip_mid + sh_mid), avoid, box, leg)
         caps.append(f"Pelvis vs the stance foot: {_fmt(v)} % of leg length (negative = "
                     "pelvis behind the foot)" + _medians(ctx, "pelvis_behind_foot_ms_pct_leg",
                                                          "%leg") + ".")
@@ -2005,9 +2122,10 @@ def _measure(ax, ctx: _Ctx, k: int, fr: int, side: str, stride: Any, box: tuple[
         _seg(ax, hip, knee)
         _seg(ax, hip, hip + np.array([0.0, 0.6 * leg]), lw=1.2, ls="--")
         _arc(ax, hip, knee - hip, np.array([0.0, 1.0]), 0.25 * leg)
+        avoid.append(_segment_points(hip, hip + np.array([0.0, 0.6 * leg])))
         col = f"hip_flex_{side}_deg"
         ext = -float(a[col].iloc[fr]) if col in a else math.nan
-        _label(ax, hip[0] + x_dir * 0.35 * leg, hip[1] + 0.3 * leg, f"thigh {_fmt(ext)}°")
+        _free_label(ax, f"thigh {_fmt(ext)}°", 0.5 * (hip + knee), avoid, box, leg)
         pk = _stride_value(ctx, stride, "hip_extension_deg")
         caps.append(f"Thigh {_fmt(ext)}° behind vertical at toe-off; peak hip extension in this "
                     f"stride {_fmt(pk)}°" + _medians(ctx, "hip_extension_deg", "deg") + ".")
@@ -2099,8 +2217,13 @@ def _draw_curves(fig, ctx: _Ctx) -> None:
     ncols = 2
     nrows = math.ceil(len(curves) / ncols)
     top, bottom = _TOP + 0.85, _BOTTOM - 1.35
-    gs = fig.add_gridspec(nrows, ncols, left=_fx(_LEFT + 0.45), right=_fx(_RIGHT),
-                          top=_fy(top), bottom=_fy(bottom), hspace=0.7, wspace=0.28)
+    # the grid of the side view's three rows, so a rear view's two rows keep the same
+    # panel size and spacing (not stretched to the page with a gap between them)
+    rows, hspace = max(nrows, 3), 0.7
+    gs = fig.add_gridspec(rows, ncols, left=_fx(_LEFT + 0.45), right=_fx(_RIGHT),
+                          top=_fy(top), bottom=_fy(bottom), hspace=hspace, wspace=0.28)
+    cell = (bottom - top) / (rows + (rows - 1) * hspace)
+    bottom = top + nrows * cell + (nrows - 1) * hspace * cell
     _legend_curves(fig, _LEFT, _TOP)
     to_pct = {sd: _event_pct(ctx, sd, "to_time_s") for sd in ("l", "r")}
     ms_pct = {sd: _event_pct(ctx, sd, "ms_time_s") for sd in ("l", "r")}
@@ -2139,7 +2262,7 @@ def _draw_curves(fig, ctx: _Ctx) -> None:
         ax.set_xlim(0, 100)
         ax.set_xticks([0, 25, 50, 75, 100])
         ax.grid(alpha=0.3)
-        ax.set_title(f"{title}\n{sign}", fontsize=8.5, loc="left", pad=12)
+        ax.set_title(f"{title}\n{sign}", fontsize=8.5, loc="left", pad=14)
         ax.set_ylabel("degrees")
         if i // ncols == nrows - 1 or i + ncols >= len(curves):
             ax.set_xlabel("% of stride (0 = initial contact)")
@@ -2149,9 +2272,13 @@ def _draw_curves(fig, ctx: _Ctx) -> None:
             f"{n['l']}, right {n['r']}), time-normalised from initial contact (0 %) to the next "
             "initial contact of the same foot (100 %); the band is ± 1 standard deviation. "
             "Vertical lines: mean toe-off (dashed, TO) and midstance (dotted, MS) of each side, "
-            "in its colour. Angles are measured in the image plane: they mean what they say "
-            "only in a side view with the camera square to the runner; foot and ankle angles "
-            "are not corrected for the standing angle.")
+            "in its colour. Angles are measured in the image plane: "
+            + ("they mean what they say only in a side view with the camera square to the "
+               "runner; foot and ankle angles are not corrected for the standing angle."
+               if view == "side" else
+               "they mean what they say only with the camera level and square behind or in "
+               "front of the runner; thigh and pelvis angles mix in any rotation of the "
+               "hips, which a 2D view cannot separate."))
     y = bottom + 0.55
     for line in _wrap(note, _TEXT_W, 8.5):
         _text(fig, _LEFT, y, line, size=8.5, colour="0.2")

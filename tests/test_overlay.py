@@ -129,6 +129,27 @@ def test_every_marker_kind_is_drawn_and_labels_avoid_the_legs(clip, view):
     assert n_labels > N  # flags and marker values on most frames
 
 
+def test_rear_view_holds_the_crossover_beside_the_pelvic_drop(clip):
+    # the drop peaks during the contact (often at its first frame): it must not replace
+    # the contact's crossover, the marker a rear view is filmed for
+    res = synthetic_result("rear", clip)
+    plan = _Plan(res, RATE, OverlayOptions())
+    both = 0
+    for side in "lr":
+        inst = plan.inst[side]
+        cross = [(j, f) for j, (f, kind, _) in enumerate(inst) if kind == "crossover"]
+        drops = [f for f, kind, _ in inst if kind == "drop"]
+        assert cross and drops
+        for k, (j, f) in enumerate(cross):
+            assert any(f <= d < f + plan.hold for d in drops)  # the case that hid it
+            nxt = cross[k + 1][1] if k + 1 < len(cross) else plan.n
+            for i in range(f, min(f + plan.hold, nxt, plan.n)):
+                shown = plan.inst_active[side][:, i]
+                assert j in shown, (side, f, i)
+                both += {inst[m][1] for m in shown if m >= 0} == {"crossover", "drop"}
+    assert both > 0
+
+
 def test_slowmo_appends_one_stride_slowed_down(tmp_path, clip):
     res = synthetic_result("side", clip)
     opts = OverlayOptions()

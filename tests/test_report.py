@@ -1,7 +1,8 @@
 """The runner's report: pages, files, text, and drawing from a saved result.
 
-Integration on the zzzhushi treadmill clip (real MediaPipe landmarks, session-cached). The
-PDF is checked without a PDF library: pages are counted from its page objects and the
+Integration on the zzzhushi treadmill clip (real MediaPipe landmarks, session-cached); a
+synthetic rear-view runner (from ``test_markers``) and the layout helpers without
+MediaPipe. The PDF is checked without a PDF library: pages are counted from its page objects and the
 text is read from its (deflated) content streams, where matplotlib writes each line as
 literal strings inside ``TJ`` arrays.
 """
@@ -15,13 +16,22 @@ import zlib
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
+from test_markers import rear_runner
 
-from gaitcheck.report import PAGE_SIZE_IN, render_report, report_pages
+from gaitcheck.pipeline import analyze_landmarks
+from gaitcheck.report import (
+    PAGE_SIZE_IN,
+    _clear_spot,
+    _spread_ticks,
+    render_report,
+    report_pages,
+)
 
 CLIP = "zzzhushi_treadmill_side_portrait_male_side.mp4"
 
-pytestmark = pytest.mark.integration
+integration = pytest.mark.integration
 
 
 # ---- reading the PDF back ----------------------------------------------------------
@@ -76,8 +86,6 @@ def pdf_text(data: bytes) -> str:
 
 @pytest.fixture(scope="module")
 def result(pose_of):
-    from gaitcheck.pipeline import analyze_landmarks
-
     run = pose_of(CLIP)
     res = analyze_landmarks(run.landmarks, pose=run)
     assert res.analysable, res.reason
@@ -95,6 +103,7 @@ def rendered(result, tmp_path_factory):
 # ---- tests ---------------------------------------------------------------------------
 
 
+@integration
 def test_report_has_the_expected_pages_and_files(result, rendered):
     out, files = rendered
     titles = report_pages(result, runner="Runner 007")
@@ -127,6 +136,7 @@ def test_report_has_the_expected_pages_and_files(result, rendered):
         assert abs(w / h - PAGE_SIZE_IN[0] / PAGE_SIZE_IN[1]) < 0.01 and w >= 1000
 
 
+@integration
 def test_report_text_says_what_a_reader_needs(result, rendered):
     out, _ = rendered
     text = pdf_text((out / "report.pdf").read_bytes())
@@ -145,6 +155,7 @@ def test_report_text_says_what_a_reader_needs(result, rendered):
     assert flags and "FLAG" in text
 
 
+@integration
 def test_stills_from_the_landmarks_when_the_video_has_moved(result, tmp_path):
     files = render_report(result, tmp_path, png=False, video=tmp_path / "moved.mp4")
     assert files == [tmp_path / "report.pdf"]
@@ -152,6 +163,7 @@ def test_stills_from_the_landmarks_when_the_video_has_moved(result, tmp_path):
     assert "was not found" in text and "landmarks only" in text
 
 
+@integration
 def test_page_count_follows_the_drill_plan(result):
     full = report_pages(result)
     one = report_pages(replace(result, recommendations=result.recommendations[:1]))
@@ -160,6 +172,7 @@ def test_page_count_follows_the_drill_plan(result):
     assert any("Drill plan" in t for t in one)
 
 
+@integration
 def test_a_clip_that_could_not_be_analysed_gets_summary_and_methods(result, tmp_path):
     bad = replace(result, analysable=False, reason="too few strides (test)", markers=None,
                   marker_summary=None, findings=(), recommendations=())
@@ -172,8 +185,48 @@ def test_a_clip_that_could_not_be_analysed_gets_summary_and_methods(result, tmp_
     assert "too few strides (test)" in pdf_text(data)
 
 
+@integration
 def test_matplotlib_is_not_imported_with_the_module():
     code = "import sys, gaitcheck.report; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=Path(__file__).resolve().parents[1])
     assert out.stdout.strip() == "False"
+
+
+# ---- without MediaPipe ---------------------------------------------------------------
+
+
+def test_rear_view_report_has_no_side_view_text(tmp_path):
+    res = analyze_landmarks(rear_runner(n=420, cross_px=8.0))
+    assert res.analysable and res.kinematics.view == "rear"
+    files = render_report(res, tmp_path, png=False)
+    text = pdf_text(files[0].read_bytes())
+    assert "Hip adduction (thigh vs pelvis)" in text  # the frontal curves
+    assert "square behind or in" in text  # their note is the rear view's
+    assert "only in a side view" not in text
+    assert "In a side view the far leg" not in text
+    assert "In a rear or front view the legs pass" in text
+
+
+def test_band_threshold_labels_are_kept_when_they_fit():
+    # a narrow watch zone (14 to 17 on a 1.78 in strip from 12 to 32): both labels fit
+    assert _spread_ticks([14.0, 17.0], 12.0, 32.3, 1.78) == [14.0, 17.0]
+    assert _spread_ticks([164.0, 168.0], 163.3, 170.6, 1.78) == [164.0, 168.0]
+    # labels that would overlap: the second is dropped; outside the axis: not shown
+    assert _spread_ticks([14.0, 14.5, 40.0], 12.0, 32.3, 1.78) == [14.0]
+
+
+def test_keyframe_label_keeps_off_the_runner():
+    leg = 200.0
+    box = (0.0, 400.0, 0.0, 700.0)  # x0, x1, y0, y1 of the still, in pixels
+    t = np.linspace(0, 1, 30)[:, None]
+    legs = np.vstack([np.array([200.0, 250.0]) + t * np.array([0.0, 400.0]),  # a vertical leg
+                      np.array([230.0, 250.0]) + t * np.array([-80.0, 300.0])])
+    anchor = np.array([210.0, 450.0])  # on the legs
+    hw, hh = 50.0, 10.0
+    x, y = _clear_spot(anchor, (hw, hh), legs, box, leg)
+    dx = np.clip(np.abs(legs[:, 0] - x) - hw, 0, None)
+    dy = np.clip(np.abs(legs[:, 1] - y) - hh, 0, None)
+    assert np.hypot(dx, dy).min() >= 0.07 * leg  # clear of both legs
+    assert box[0] <= x - hw and x + hw <= box[1] and box[2] <= y - hh and y + hh <= box[3]
+    assert np.hypot(x - anchor[0], y - anchor[1]) < 0.8 * leg  # and still near its anchor
