@@ -144,6 +144,9 @@ SWAP_GROUPS: dict[str, tuple[int, ...]] = {
     "knee": (int(LM.LEFT_KNEE),),
 }
 
+#: Plausible foot angles (deg, heel-to-toe vs horizontal, toes up positive) in a side view.
+FOOT_ANGLE_RANGE_DEG = (-120.0, 80.0)
+
 #: Left-side landmarks checked for collapsed labels (both sides on one limb), per group.
 COLLAPSE_GROUPS: dict[str, tuple[int, ...]] = {
     "knee": (int(LM.LEFT_KNEE),),
@@ -176,9 +179,11 @@ _BILATERAL_ANGLES = {
     "shank": "Shank (knee to ankle) against straight down; positive = ankle ahead of the "
     "knee. Side view only.",
     "foot": "Foot (heel to foot index) against the horizontal; positive = toes up. Not "
-    "corrected for the standing foot angle. Side view only.",
+    "corrected for the standing foot angle. NaN outside -120..80 deg (the toe behind the "
+    "heel: swapped or misplaced heel/toe labels, not a foot position). Side view only.",
     "ankle": "Angle between knee-to-ankle and heel-to-toe minus 90 deg (foot minus shank "
-    "angle); positive = dorsiflexion. Not corrected for the standing angle. Side view only.",
+    "angle); positive = dorsiflexion. Not corrected for the standing angle. NaN where the "
+    "foot angle is. Side view only.",
     "hip_adduction": "Thigh against the perpendicular to the pelvis (hip-hip) line, pointing "
     "down; positive = knee towards the midline. Rear/front view only.",
     "femoral_adduction": "Thigh against straight down; positive = knee towards the midline. "
@@ -1064,6 +1069,10 @@ def compute_angles(points: np.ndarray) -> dict[str, np.ndarray]:
         thigh = _deg_from_down(tdx, tdy)
         shank = _deg_from_down(x[:, ankle] - x[:, knee], y[:, ankle] - y[:, knee])
         foot = np.degrees(np.arctan2(y[:, toe] - y[:, heel], x[:, toe] - x[:, heel]))
+        # a running foot points forward: from toes-up at contact (< 40 deg) to pointing
+        # down in the swing (about -90 deg); beyond that the heel/toe labels are wrong
+        foot = np.where((foot >= FOOT_ANGLE_RANGE_DEG[0]) & (foot <= FOOT_ANGLE_RANGE_DEG[1]),
+                        foot, np.nan)
         sagittal[s] = {
             "knee_flex": _wrap(thigh - shank),
             "hip_flex": thigh,

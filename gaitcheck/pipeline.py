@@ -164,6 +164,8 @@ def estimate_landmarks(
             cpath.unlink(missing_ok=True)  # a damaged cache entry: recompute
         else:
             _check_person(lm, meta, require_person)
+            # the cache is keyed by content: name the file analysed now, not the first one
+            lm = replace(lm, source=Path(video).name)
             return PoseRun(lm, meta, info, cpath, True, video_hash)
 
     from .models import verify_bundle
