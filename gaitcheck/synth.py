@@ -96,9 +96,12 @@ class RunnerParams:
     speed_mps: float = 3.0
     cadence_spm: float = 170.0
     heel_ahead_pct_leg: float = 8.0      # heel ahead of the hip at initial contact
-    toe_behind_pct_leg: float = 40.0     # toe behind the hip at toe-off
+    toe_behind_pct_leg: float = 33.0     # toe behind the hip at toe-off
     strike_deg: float = 8.0              # sole vs belt at initial contact, toes up
-    toe_off_foot_deg: float = -60.0      # sole vs belt at toe-off (heel up = negative)
+    toe_off_foot_deg: float = -60.0      # rear-foot sole vs belt at toe-off (heel up = -)
+    toe_tip_deg: float = -20.0           # toes vs belt at toe-off (they tip at the very end)
+    ball_share: float = 0.72             # ball of the foot (toe joints) along heel -> toe
+    toe_rocker_share: float = 0.2        # last share of contact spent rolling over the toes
     foot_flat_share: float = 0.18        # share of contact when the sole becomes flat
     heel_off_share: float = 0.50         # share of contact when the heel lifts
     knee_ic_deg: float = 16.0
@@ -325,31 +328,60 @@ class GaitModel:
 
     def _foot_points(self) -> dict[str, np.ndarray]:
         b = self.body
-        return {"heel_sole": np.array([0.0, 0.0]), "toe_sole": np.array([b.foot_len, 0.0]),
+        return {"heel_sole": np.array([0.0, 0.0]),
+                "ball_sole": np.array([self.p.ball_share * b.foot_len, 0.0]),
+                "toe_sole": np.array([b.foot_len, 0.0]),
                 "ankle": np.array(b.ankle), "heel": np.array(b.heel_lm),
                 "toe": np.array(b.toe_lm)}
 
-    def _stance_foot(self, tau: np.ndarray) -> dict[str, np.ndarray]:
-        """Sagittal (x, y) of the foot points at times ``tau`` (s) after initial contact."""
-        p, b = self.p, self.body
-        ct = self.contact_s
-        t1, t2 = p.foot_flat_share * ct, p.heel_off_share * ct
-        tau = np.asarray(tau, dtype=np.float64)
-        phi = np.where(
-            tau < t1, math.radians(p.strike_deg) * (1 - _smoothstep(tau / t1)),
-            np.where(tau < t2, 0.0,
-                     math.radians(p.toe_off_foot_deg) * _smoothstep((tau - t2) / (ct - t2))))
-        heel_on_belt = tau < t2
-        heel_x = self.heel_ic_x - p.speed_mps * tau
-        pivot = np.where(heel_on_belt[:, None],
-                         np.stack([heel_x, np.zeros_like(tau)], axis=1),
-                         np.stack([heel_x + b.foot_len, np.zeros_like(tau)], axis=1))
-        pivot_local = np.where(heel_on_belt[:, None], 0.0, np.array([b.foot_len, 0.0]))
+    #: foot points carried by the toes (the rest move with the rear foot)
+    _TOE_POINTS = ("toe_sole", "toe")
+
+    def _place_foot(self, ball: np.ndarray, rear: np.ndarray, toes: np.ndarray
+                    ) -> dict[str, np.ndarray]:
+        """Foot points from the ball's position and the rear-foot and toe angles (rad)."""
+        fp = self._foot_points()
+        b_loc = fp["ball_sole"]
         out = {}
-        for name, pt in self._foot_points().items():
-            out[name] = pivot + _rot2(pt[None, :] - pivot_local, phi)
-        out["phi"] = phi
+        for name, pt in fp.items():
+            ang = toes if name in self._TOE_POINTS else rear
+            out[name] = ball + _rot2(pt[None, :] - b_loc, ang)
+        out["phi"] = rear
+        out["mtp"] = toes - rear
         return out
+
+    def _stance_foot(self, tau: np.ndarray) -> dict[str, np.ndarray]:
+        """Sagittal (x, y) of the foot points at times ``tau`` (s) after initial contact.
+
+        Heel rocker to foot flat, flat, then the rear foot rolls over the ball of the foot
+        (heel rising, toes flat on the belt), and in the last ``toe_rocker_share`` of the
+        contact the whole foot tips over the toe tip, which leaves the belt at toe-off.
+        """
+        p, b = self.p, self.body
+        ct, v = self.contact_s, p.speed_mps
+        t1, t2 = p.foot_flat_share * ct, p.heel_off_share * ct
+        t3 = (1.0 - p.toe_rocker_share) * ct
+        tau = np.asarray(tau, dtype=np.float64)
+        zero = np.zeros_like(tau)
+        ball_loc = p.ball_share * b.foot_len
+        phi_ball = math.radians(p.toe_off_foot_deg - p.toe_tip_deg)
+        # A: heel rocker and flat foot (rigid foot, pivot on the heel)
+        phi_a = np.where(tau < t1, math.radians(p.strike_deg) * (1 - _smoothstep(tau / t1)),
+                         0.0)
+        heel = np.stack([self.heel_ic_x - v * tau, zero], axis=1)
+        ball_a = heel + _rot2(np.array([[ball_loc, 0.0]]), phi_a)
+        # B: rear foot rolls over the ball, toes flat
+        ball_b = np.stack([self.heel_ic_x + ball_loc - v * tau, zero], axis=1)
+        phi_b = phi_ball * _smoothstep((tau - t2) / (t3 - t2))
+        # C: the whole foot tips over the toe tip
+        delta = math.radians(p.toe_tip_deg) * _smoothstep((tau - t3) / (ct - t3))
+        tip = np.stack([self.heel_ic_x + b.foot_len - v * tau, zero], axis=1)
+        ball_c = tip + _rot2(np.array([[ball_loc - b.foot_len, 0.0]]), delta)
+        in_a, in_b = tau < t2, (tau >= t2) & (tau < t3)
+        ball = np.where(in_a[:, None], ball_a, np.where(in_b[:, None], ball_b, ball_c))
+        rear = np.where(in_a, phi_a, np.where(in_b, phi_b, phi_ball + delta))
+        toes = np.where(in_a, phi_a, np.where(in_b, 0.0, delta))
+        return self._place_foot(ball, rear, toes)
 
     # ---------------------------------------------------------------- swing
 
@@ -374,7 +406,8 @@ class GaitModel:
                                                           (1, v_ic[0] * swing)))
         self._swing_y = CubicSpline(knots, ys, bc_type=((1, v_to[1] * swing),
                                                           (1, v_ic[1] * swing)))
-        # ankle angle (foot vs the shank's perpendicular) through the swing
+        self._mtp_to = -math.radians(p.toe_off_foot_deg - p.toe_tip_deg)
+        # ankle angle (rear foot vs the shank's perpendicular) through the swing
         beta_to = self._stance_beta(np.array([ct]))[0]
         beta_ic = self._stance_beta(np.array([0.0]))[0]
         self._swing_beta = CubicSpline(
@@ -387,7 +420,7 @@ class GaitModel:
         t = self.ic0["r"] + np.asarray(tau)
         j = self.joints(t, _beta_only=True)
         shank = j["r_ankle"] - j["r_knee"]
-        foot = j["r_toe_sole"] - j["r_heel_sole"]
+        foot = j["r_ball_sole"] - j["r_heel_sole"]
         a_shank = np.arctan2(shank[:, 1], shank[:, 0])
         a_foot = np.arctan2(foot[:, 1], foot[:, 0])
         return np.mod(a_foot - a_shank - math.pi / 2 + math.pi, 2 * math.pi) - math.pi
@@ -462,18 +495,20 @@ class GaitModel:
             ankle = np.stack([ank2[:, 0], ank2[:, 1], z], axis=1)
             knee, reach = two_bone_ik(hips[side], ankle, b.thigh, b.shank, pole)
             out[f"{side}_reach"] = reach
+            keys = ("heel_sole", "ball_sole", "toe_sole", "heel", "toe")
             if _beta_only:
-                feet = {k: st[k] for k in ("heel_sole", "toe_sole", "heel", "toe")}
+                feet = {k: st[k] for k in keys}
             else:
                 shank2 = ankle[:, :2] - knee[:, :2]
                 a_shank = np.arctan2(shank2[:, 1], shank2[:, 0])
                 beta = self._swing_beta(s)
                 phi_sw = a_shank + math.pi / 2 + beta
                 fp = self._foot_points()
-                feet = {}
-                for k in ("heel_sole", "toe_sole", "heel", "toe"):
-                    sw_pt = ank2 + _rot2((fp[k] - fp["ankle"])[None, :], phi_sw)
-                    feet[k] = np.where(stance[:, None], st[k], sw_pt)
+                ball_sw = ank2 + _rot2((fp["ball_sole"] - fp["ankle"])[None, :], phi_sw)
+                # the toes, bent up at toe-off, straighten early in the swing
+                mtp = self._mtp_to * (1.0 - _smoothstep(s / 0.25))
+                sw = self._place_foot(ball_sw, phi_sw, phi_sw + mtp)
+                feet = {k: np.where(stance[:, None], st[k], sw[k]) for k in keys}
             for k, v in feet.items():
                 out[f"{side}_{k}"] = np.stack([v[:, 0], v[:, 1], z], axis=1)
             out[f"{side}_hip"] = hips[side]

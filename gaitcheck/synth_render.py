@@ -4,9 +4,10 @@ The figure is built from shaded, depth-tested capsules and spheres (head with a 
 hair, ears, neck, torso, shorts, arms with hands, legs, socks and shoes), drawn by a
 small z-buffered rasteriser in NumPy: each primitive is filled on its bounding box,
 with a per-pixel depth and a Lambert + Blinn-Phong shading from the capsule's normal.
-The runner's left limbs wear a red shoe and the right ones a white shoe with a blue
-sock stripe, so sides stay distinguishable. The treadmill, wall and floor are drawn
-once; the belt's seams move at the belt speed every frame.
+The runner wears low running shoes that bend at the ball of the foot (white midsole,
+red upper on the left foot, blue on the right, with matching sock stripes), so sides
+stay distinguishable; limbs on the far side of a side view get less light. The
+treadmill, wall and floor are drawn once; the belt's seams move at the belt speed.
 
 Public API: :func:`render_clip`.
 """
@@ -107,9 +108,9 @@ HAIR = np.array([0.20, 0.13, 0.08])
 SHIRT = np.array([0.16, 0.42, 0.72])
 SHORTS = np.array([0.13, 0.13, 0.16])
 SOCK = np.array([0.93, 0.93, 0.92])
-SHOE = {"l": np.array([0.86, 0.22, 0.16]), "r": np.array([0.95, 0.95, 0.95])}
+SHOE = {"l": np.array([0.86, 0.22, 0.16]), "r": np.array([0.15, 0.35, 0.85])}
 STRIPE = {"l": np.array([0.86, 0.22, 0.16]), "r": np.array([0.10, 0.30, 0.85])}
-SOLE = np.array([0.25, 0.25, 0.27])
+SOLE = np.array([0.94, 0.94, 0.92])
 EYE_WHITE = np.array([0.95, 0.95, 0.95])
 PUPIL = np.array([0.10, 0.07, 0.05])
 LIPS = np.array([0.66, 0.36, 0.36])
@@ -172,22 +173,22 @@ def _figure(j: dict[str, np.ndarray], i: int, model: GaitModel, view: str) -> _P
         pr.add(_lerp(knee, ank, 0.64), ank, 0.041 * s, 0.037 * s, SOCK * dim, 0.03)
         pr.add(_lerp(knee, ank, 0.71), _lerp(knee, ank, 0.77), 0.0425 * s, 0.0405 * s,
                STRIPE[side] * dim, 0.03)
-        # shoe: heel counter, upper and toe box above a sole, in the foot's own frame
-        up = np.array([0.0, 1.0, 0.0])
-        fdir = toe - heel
-        flen = np.linalg.norm(fdir)
-        fdir = fdir / flen
-        nrm = np.cross(np.cross(fdir, up), fdir)
-        nrm = nrm / max(np.linalg.norm(nrm), 1e-9)
-        heel_c = heel + nrm * 0.046 * s + fdir * 0.046 * s
-        mid_c = heel + nrm * 0.050 * s + fdir * 0.125 * s
-        toe_c = heel + nrm * 0.030 * s + fdir * (flen - 0.032 * s)
-        shoe = SHOE[side] * dim
-        pr.add(heel_c, mid_c, 0.047 * s, 0.044 * s, shoe, 0.25)
-        pr.add(mid_c, toe_c, 0.044 * s, 0.029 * s, shoe, 0.25)
-        pr.add(heel_c, ank, 0.046 * s, 0.041 * s, shoe, 0.2)
-        pr.add(heel + nrm * 0.016 * s + fdir * 0.03 * s, toe + nrm * 0.013 * s
-               - fdir * 0.02 * s, 0.018 * s, 0.015 * s, SOLE * dim, 0.05)
+        # a low running shoe in two parts that bend at the ball of the foot: white
+        # midsole, coloured upper, toe box on the toes, collar below the ankle bones
+        ball = g[f"{side}_ball_sole"]
+        rdir, rn = _sole_frame(heel, ball)
+        tdir, tn = _sole_frame(ball, toe)
+        shoe, sole = SHOE[side] * dim, SOLE * dim
+        ball_top = ball + 0.5 * (rn + tn) * 0.045 * s
+        pr.add(heel + rn * 0.020 * s + rdir * 0.022 * s, ball + rn * 0.017 * s, 0.021 * s,
+               0.017 * s, sole, 0.05)
+        pr.add(ball + tn * 0.016 * s, toe + tn * 0.013 * s - tdir * 0.014 * s, 0.016 * s,
+               0.013 * s, sole, 0.05)
+        heel_c = heel + rn * 0.050 * s + rdir * 0.040 * s
+        pr.add(heel_c, ball_top, 0.036 * s, 0.031 * s, shoe, 0.25)
+        pr.add(ball_top, toe + tn * 0.028 * s - tdir * 0.028 * s, 0.031 * s, 0.019 * s,
+               shoe, 0.25)
+        pr.add(heel_c, _lerp(heel_c, ank, 0.55), 0.037 * s, 0.036 * s, shoe, 0.2)
     # pelvis and torso
     lh, rh, pel, neck = g["l_hip"], g["r_hip"], g["pelvis"], g["neck"]
     lat = (rh - lh) / np.linalg.norm(rh - lh)
@@ -236,6 +237,13 @@ def _figure(j: dict[str, np.ndarray], i: int, model: GaitModel, view: str) -> _P
         hand = wr + g[f"{side}_hand_dir"] * 0.045 * s
         pr.add(wr + g[f"{side}_hand_dir"] * 0.015 * s, hand, 0.032 * s, 0.036 * s, SKIN, 0.12)
     return pr
+
+
+def _sole_frame(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the unit direction from ``a`` to ``b`` and the normal above it (sagittal)."""
+    d = (b - a) / np.linalg.norm(b - a)
+    n = np.cross(np.cross(d, np.array([0.0, 1.0, 0.0])), d)
+    return d, n / max(float(np.linalg.norm(n)), 1e-9)
 
 
 def _bend_normal(hip: np.ndarray, knee: np.ndarray, ank: np.ndarray) -> np.ndarray:

@@ -138,13 +138,13 @@ def test_frames_show_the_runner_where_the_truth_says() -> None:
         for lm in (LM.NOSE, LM.RIGHT_HIP, LM.RIGHT_KNEE, LM.LEFT_KNEE):
             x, y = np.round(pts[i, lm]).astype(int)
             assert np.abs(img[y, x].astype(int) - wall).sum() > 40, (i, lm.name)
-    # the shoes tell left (red) from right (white)
+    # the shoes tell left (red) from right (blue)
     i = 0
     for side, want_red in (("LEFT", True), ("RIGHT", False)):
         heel, toe = pts[i, LM[f"{side}_HEEL"]], pts[i, LM[f"{side}_FOOT_INDEX"]]
         x, y = np.round(0.5 * (heel + toe) + np.array([0.0, -2.0])).astype(int)
         r, g, b = frames[i][y - 1:y + 2, x - 1:x + 2].reshape(-1, 3).mean(0)
-        assert (r > 1.6 * g) == want_red, (side, r, g, b)
+        assert (r > 1.6 * b) == want_red and (b > 1.6 * r) != want_red, (side, r, g, b)
 
 
 def test_render_clip_writes_h264_and_truth(tmp_path) -> None:
@@ -246,15 +246,13 @@ def test_clean_runner_is_analysed_with_the_true_cadence(clips) -> None:  # noqa:
 
 _KNOWN_MISSES = {
     # measured with scripts/validate_synth.py (8 s, 60 fps, full model)
-    "deflating": "MediaPipe's near foot jitters in the deep-knee stance: contacts split, the "
-                 "clip is refused (feet not tracked reliably)",
     "pelvic-drop": "MediaPipe's hip landmarks do not follow the figure's pelvis tilt "
                    "(true 15 deg, measured 1 deg; hip-line tilt correlates -0.3 with truth)",
 }
 
 
 @pytest.mark.parametrize("fault", [
-    "overstride", "low-hip-extension", "pelvis-behind", "crossover",
+    "overstride", "low-hip-extension", "pelvis-behind", "crossover", "deflating",
     *(pytest.param(f, marks=pytest.mark.xfail(strict=True, reason=why))
       for f, why in _KNOWN_MISSES.items()),
 ])
@@ -265,6 +263,34 @@ def test_each_fault_is_flagged(clips, fault: str) -> None:  # noqa: ANN001
     flags = _flags(res)
     for name in FAULT_MARKERS[fault]:
         assert name in flags, (fault, sorted(flags))
+
+
+def _within_one_frame(result, truth: dict, kind: str) -> float:  # noqa: ANN001
+    import pandas as pd
+
+    from gaitcheck.validation import match_events
+
+    col = {"ic": "ic_time_s", "to": "to_time_s"}[kind]
+    tr = pd.DataFrame(truth["events"])
+    tr = tr[tr["event"] == kind].rename(columns={"time_s": "t"})[["side", "t"]]
+    de = result.events.contacts.rename(columns={col: "t"})[["side", "t"]]
+    m = match_events(de, tr, key="t", tolerance=0.15)
+    return float((m["error"].abs() <= 1.0 / truth["fps"] + 1e-9).mean())
+
+
+def test_initial_contacts_within_one_frame(clips) -> None:  # noqa: ANN001
+    # measured 96 % at 60 fps (median +10 ms); the bar is 90 %
+    res, truth = clips("none", "side")
+    assert _within_one_frame(res, truth, "ic") >= 0.9
+
+
+@pytest.mark.xfail(strict=True, reason="toe-off is found 25-50 ms late on the rendered runner "
+                   "(26 ms even from the exact landmarks): the toe-off rule was tuned on "
+                   "force plates with the toe point on the metatarsal heads, which rise "
+                   "before toe-off, while the rendered toe tip stays on the belt")
+def test_toe_offs_within_one_frame(clips) -> None:  # noqa: ANN001
+    res, truth = clips("none", "side")
+    assert _within_one_frame(res, truth, "to") >= 0.9
 
 
 def test_clean_rear_runner_has_no_frontal_flag(clips) -> None:  # noqa: ANN001
