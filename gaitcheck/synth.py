@@ -127,10 +127,6 @@ class RunnerParams:
     elbow_flexion_deg: float = 85.0
     fault: str = "none"
 
-    def scaled(self) -> float:
-        """Body-size scale relative to a 1.75 m runner."""
-        return self.body_height_m / 1.75
-
 
 def runner_params(fault: str = "none", **overrides: Any) -> RunnerParams:
     """Return the model parameters of a clean runner or of one with ``fault``.

@@ -38,7 +38,6 @@ from .synth import (
     face_point,
     runner_params,
     truth_events,
-    truth_landmarks,
     truth_markers,
     world_landmarks,
 )
@@ -410,8 +409,9 @@ def _shadows(img: np.ndarray, cam: Camera, j: dict[str, np.ndarray], i: int,
         if strength <= 0:
             continue
         c = np.array([centre[0], 0.0, centre[2]])
-        ring = np.array([[c[0] + radius * math.cos(a), 0.0, c[2] + 0.45 * radius * math.sin(a)]
-                         for a in np.linspace(0, 2 * math.pi, 24, endpoint=False)])
+        ang = np.linspace(0, 2 * math.pi, 24, endpoint=False)
+        ring = np.stack([c[0] + radius * np.cos(ang), np.zeros_like(ang),
+                         c[2] + 0.45 * radius * np.sin(ang)], axis=1)
         uv = cam.project(ring) - np.asarray(origin)
         x0, y0 = np.floor(uv.min(0)).astype(int) - 6
         x1, y1 = np.ceil(uv.max(0)).astype(int) + 6
@@ -476,8 +476,9 @@ def truth_document(spec: SynthSpec, params: RunnerParams | None = None) -> dict[
     from . import __version__
 
     model, cam, times = _setup(spec, params)
-    pts = truth_landmarks(model, cam, times)
-    depth = cam.to_camera(world_landmarks(model, times))[..., 2]
+    world = world_landmarks(model, times)
+    pts = cam.project(world)
+    depth = cam.to_camera(world)[..., 2]
     return {
         "format_version": TRUTH_FORMAT_VERSION,
         "gaitcheck_version": __version__,

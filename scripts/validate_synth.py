@@ -6,7 +6,9 @@ compared with the ground truth written beside it:
 
 * share of frames with a pose; median landmark error (px) of hip, knee, ankle, heel and
   toe against the rendered joints (and the same after gaitcheck's cleaning);
-* initial contacts and toe-offs within one frame of the truth;
+* initial contacts and toe-offs within one frame of the truth, from MediaPipe's landmarks
+  and from the exact landmarks (the rendered joints fed to the same analysis: what the
+  event rules do with perfect landmarks);
 * each marker's per-side median against its exact value, and the findings: the fault's
   own marker must be flagged, the clean runner must have no flag.
 
@@ -26,8 +28,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gaitcheck.landmarks import LM
-from gaitcheck.pipeline import analyze_video
+from gaitcheck.landmarks import LM, Landmarks
+from gaitcheck.pipeline import analyze_landmarks, analyze_video
 from gaitcheck.synth import FAULT_MARKERS, FAULT_VIEW
 from gaitcheck.synth_render import SynthSpec, render_clip
 from gaitcheck.validation import match_events
@@ -60,6 +62,20 @@ def event_scores(contacts: pd.DataFrame, truth_events: list[dict], fps: float) -
     return out
 
 
+def exact_landmarks(truth: dict) -> Landmarks:
+    """The clip's rendered joint positions as a :class:`Landmarks` (visibility 1)."""
+    pts = np.asarray(truth["landmarks_px"], dtype=np.float64)
+    w, h = truth["image_size"]
+    n = pts.shape[0]
+    xyzv = np.ones((n, pts.shape[1], 4), np.float32)
+    xyzv[..., 0] = pts[..., 0] / w
+    xyzv[..., 1] = pts[..., 1] / h
+    xyzv[..., 2] = np.asarray(truth["landmark_depth_m"]) / 3.0  # about MediaPipe's scale
+    fps = float(truth["fps"])
+    return Landmarks(xyzv=xyzv, world=None, fps=fps, time_s=np.arange(n) / fps,
+                     image_size=(w, h), model="exact", source="rendered joints")
+
+
 def run_one(fault: str, view: str, out_dir: Path, *, seconds: float, fps: float,
             model: str) -> dict:
     """Render, analyse and score one clip."""
@@ -80,6 +96,10 @@ def run_one(fault: str, view: str, out_dir: Path, *, seconds: float, fps: float,
     if not res.analysable:
         return row
     row["events"] = event_scores(res.events.contacts, truth["events"], fps)
+    exact = analyze_landmarks(exact_landmarks(truth))
+    if exact.analysable:
+        row["events_exact_landmarks"] = event_scores(exact.events.contacts, truth["events"],
+                                                     fps)
     summ = res.marker_summary
     if "marker" not in summ.columns:
         summ = summ.reset_index()
@@ -128,6 +148,12 @@ def main() -> int:
                   f"(median {ev['ic']['median_error_ms']:+.0f} ms), TO "
                   f"{100 * ev['to']['within_1_frame']:.0f} % (median "
                   f"{ev['to']['median_error_ms']:+.0f} ms), extra {ev['ic']['extra']}")
+            ex = row.get("events_exact_landmarks")
+            if ex:
+                print(f"   ...from the exact landmarks: IC {100 * ex['ic']['within_1_frame']:.0f} % "
+                      f"(median {ex['ic']['median_error_ms']:+.0f} ms), TO "
+                      f"{100 * ex['to']['within_1_frame']:.0f} % (median "
+                      f"{ex['to']['median_error_ms']:+.0f} ms)")
             for name, m in row["markers"].items():
                 print(f"   {name:34s} truth {m['truth']:8.2f}  measured {m['measured']:8.2f}  "
                       f"error {m['error']:+6.2f}")

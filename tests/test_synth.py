@@ -266,16 +266,11 @@ def test_each_fault_is_flagged(clips, fault: str) -> None:  # noqa: ANN001
 
 
 def _within_one_frame(result, truth: dict, kind: str) -> float:  # noqa: ANN001
-    import pandas as pd
+    from conftest import load_script
 
-    from gaitcheck.validation import match_events
-
-    col = {"ic": "ic_time_s", "to": "to_time_s"}[kind]
-    tr = pd.DataFrame(truth["events"])
-    tr = tr[tr["event"] == kind].rename(columns={"time_s": "t"})[["side", "t"]]
-    de = result.events.contacts.rename(columns={col: "t"})[["side", "t"]]
-    m = match_events(de, tr, key="t", tolerance=0.15)
-    return float((m["error"].abs() <= 1.0 / truth["fps"] + 1e-9).mean())
+    scores = load_script("validate_synth").event_scores(result.events.contacts,
+                                                        truth["events"], truth["fps"])
+    return scores[kind]["within_1_frame"]
 
 
 def test_initial_contacts_within_one_frame(clips) -> None:  # noqa: ANN001
