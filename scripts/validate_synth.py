@@ -9,7 +9,8 @@ compared with the ground truth written beside it:
 * initial contacts and toe-offs within one frame of the truth, from MediaPipe's landmarks
   and from the exact landmarks (the rendered joints fed to the same analysis: what the
   event rules do with perfect landmarks);
-* each marker's per-side median against its exact value, and the findings: the fault's
+* each marker's per-side median against its exact value and against the tolerance the
+  clip's own landmark error allows (:func:`tolerances`), and the findings: the fault's
   own marker must be flagged, the clean runner must have no flag.
 
 Usage::
@@ -34,7 +35,79 @@ from gaitcheck.synth import FAULT_MARKERS, FAULT_VIEW
 from gaitcheck.synth_render import SynthSpec, render_clip
 from gaitcheck.validation import match_events
 
-JOINTS = ("HIP", "KNEE", "ANKLE", "HEEL", "FOOT_INDEX")
+JOINTS = ("SHOULDER", "HIP", "KNEE", "ANKLE", "HEEL", "FOOT_INDEX")
+
+#: How each marker is built from the landmarks, for its tolerance (see :func:`tolerances`):
+#: ("pos", joints) a distance between two points in %leg; ("ang", joints, segments) an
+#: angle of one or more segments, deg; ("time", n_events) a duration between events, ms;
+#: ("duty", 2) a duration over a stride, %; ("rate",) cadence, steps/min.
+MARKER_BUILD: dict[str, tuple] = {
+    "cadence_spm": ("rate",),
+    "ground_contact_time_ms": ("time", 2),
+    "flight_time_ms": ("time", 2),
+    "duty_factor_pct": ("duty", 2),
+    "overstride_ic_pct_leg": ("pos", ("heel", "hip")),
+    "pelvis_behind_foot_ms_pct_leg": ("pos", ("ankle", "hip")),
+    "crossover_ic_pct_leg": ("pos", ("heel", "hip")),
+    "step_width_pct_leg": ("pos", ("heel", "heel")),
+    "vertical_oscillation_pct_leg": ("pos", ("hip", "hip")),
+    "shank_angle_ic_deg": ("ang", ("knee", "ankle"), ("shank",)),
+    "hip_extension_deg": ("ang", ("hip", "knee"), ("thigh",)),
+    "trunk_lean_deg": ("ang", ("shoulder", "hip"), ("trunk",)),
+    "foot_strike_angle_deg": ("ang", ("heel", "foot_index"), ("foot",)),
+    "pelvic_drop_deg": ("ang", ("hip", "hip"), ("pelvis",)),
+    "knee_flexion_ic_deg": ("ang", ("hip", "knee", "ankle"), ("thigh", "shank")),
+    "knee_flexion_peak_stance_deg": ("ang", ("hip", "knee", "ankle"), ("thigh", "shank")),
+    "knee_flexion_excursion_deg": ("ang", ("hip", "knee", "ankle"),
+                                   ("thigh", "shank", "thigh", "shank")),
+}
+
+
+def segment_lengths_px(truth: np.ndarray) -> dict[str, float]:
+    """Median image length (px) of the body segments in the truth landmarks (both sides)."""
+    def seg(a: str, b: str) -> float:
+        d = [np.linalg.norm(truth[:, LM[f"{s}_{a}"]] - truth[:, LM[f"{s}_{b}"]], axis=-1)
+             for s in ("LEFT", "RIGHT")]
+        return float(np.nanmedian(np.concatenate(d)))
+    mid = lambda n: 0.5 * (truth[:, LM[f"LEFT_{n}"]] + truth[:, LM[f"RIGHT_{n}"]])  # noqa: E731
+    out = {"thigh": seg("HIP", "KNEE"), "shank": seg("KNEE", "ANKLE"),
+           "foot": seg("HEEL", "FOOT_INDEX"),
+           "trunk": float(np.nanmedian(np.linalg.norm(mid("SHOULDER") - mid("HIP"), axis=-1))),
+           "pelvis": float(np.nanmedian(np.linalg.norm(
+               truth[:, LM["LEFT_HIP"]] - truth[:, LM["RIGHT_HIP"]], axis=-1)))}
+    out["leg"] = out["thigh"] + out["shank"]
+    return out
+
+
+def tolerances(err_px: dict[str, float], seg_px: dict[str, float], *, fps: float,
+               cadence_spm: float) -> dict[str, float]:
+    """The error each marker can have given the clip's landmark error ("what it allows").
+
+    A marker built from two points each off by their median error ``e1``, ``e2`` (px) can
+    be off by ``sqrt(e1^2 + e2^2)``: in %leg for a distance (over the image leg length),
+    and as ``atan(that / segment length)`` for a segment's angle (summed over the
+    segments of an angle between segments). A duration between two events can be off by
+    one frame per event (the events bar), a duty factor by that over a stride, and the
+    cadence by 1 %. These are a yardstick for the figures, not a proof: MediaPipe's
+    errors are partly a bias shared by neighbouring joints (which cancels) and partly not.
+    """
+    out: dict[str, float] = {}
+    stride_ms = 2 * 60000.0 / cadence_spm
+    for name, build in MARKER_BUILD.items():
+        kind = build[0]
+        if kind == "rate":
+            out[name] = 0.01 * cadence_spm
+        elif kind == "time":
+            out[name] = build[1] * 1000.0 / fps
+        elif kind == "duty":
+            out[name] = 100.0 * build[1] * 1000.0 / fps / stride_ms
+        else:
+            e = float(np.sqrt(sum(err_px[j] ** 2 for j in build[1][:2])))
+            if kind == "pos":
+                out[name] = 100.0 * e / seg_px["leg"]
+            else:
+                out[name] = float(sum(np.degrees(np.arctan(e / seg_px[sg])) for sg in build[2]))
+    return out
 
 
 def landmark_errors(px: np.ndarray, truth: np.ndarray) -> dict[str, float]:
@@ -104,11 +177,15 @@ def run_one(fault: str, view: str, out_dir: Path, *, seconds: float, fps: float,
     if "marker" not in summ.columns:
         summ = summ.reset_index()
     both = summ[summ["side"] == "both"].set_index("marker")
+    tol = tolerances(row["landmark_error_px"], segment_lengths_px(tr), fps=fps,
+                     cadence_spm=float(truth["params"]["cadence_spm"]))
     markers = {}
     for name, value in truth["markers"].items():
         if name in both.index:
             med = float(both.loc[name, "median"])
-            markers[name] = {"truth": value, "measured": med, "error": med - value}
+            markers[name] = {"truth": value, "measured": med, "error": med - value,
+                             "tolerance": tol.get(name, float("nan")),
+                             "within": bool(abs(med - value) <= tol.get(name, -1.0))}
     row["markers"] = markers
     flags = sorted({f.marker for f in res.findings if f.level == "flag"})
     watch = sorted({f.marker for f in res.findings if f.level == "watch"})
@@ -156,7 +233,8 @@ def main() -> int:
                       f"{ex['to']['median_error_ms']:+.0f} ms)")
             for name, m in row["markers"].items():
                 print(f"   {name:34s} truth {m['truth']:8.2f}  measured {m['measured']:8.2f}  "
-                      f"error {m['error']:+6.2f}")
+                      f"error {m['error']:+6.2f}  tolerance {m['tolerance']:5.1f}  "
+                      f"{'within' if m['within'] else 'OUTSIDE'}")
             print(f"   flagged: {', '.join(row['flagged']) or '-'}; watch: "
                   f"{', '.join(row['watch']) or '-'}; "
                   f"{'OK' if row['fault_flagged'] else 'MISS'}")

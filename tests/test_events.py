@@ -168,7 +168,8 @@ def test_force_plate_validation_short_window():
     """Acceptance bars on a 10 s window of the 150 Hz trial (no added noise)."""
     data = shared_path("mocap", "fukuchi2017")
     mod = load_script("validate_events_mocap")
-    res = mod.run(data, seeds=0, start_s=5.0, stop_s=15.0, fps_list=(), verbose=False)
+    res = mod.run(data, seeds=0, start_s=5.0, stop_s=15.0, fps_list=(), verbose=False,
+                  toe_offsets_mm=())
     clean = res["clean_150"]
     assert clean["truth_contacts"] >= 24
     assert clean["ic"]["missed"] == clean["to"]["missed"] == 0
@@ -182,10 +183,29 @@ def test_force_plate_validation_60fps_with_noise():
     """The 60 fps bar (>= 90 % within one frame) on the whole 30 s trial, 3 noise seeds."""
     data = shared_path("mocap", "fukuchi2017")
     mod = load_script("validate_events_mocap")
-    res = mod.run(data, seeds=3, fps_list=(60.0,), verbose=False)
+    res = mod.run(data, seeds=3, fps_list=(60.0,), verbose=False, toe_offsets_mm=())
     noisy = res["noisy_60"]
     assert noisy["ic"]["within_1_frame"] >= 0.9 and noisy["to"]["within_1_frame"] >= 0.9
     assert noisy["ic"]["missed"] + noisy["ic"]["extra"] <= 0.02 * noisy["ic"]["n"]
+
+
+def test_toe_off_bias_grows_as_the_toe_point_moves_to_the_tip():
+    """The documented limit of the toe-off rule (events module, "Limits"), on force plates.
+
+    Moving ``foot_index`` from the metatarsal heads towards the toe tip delays the
+    detected toe-off (the tip is the last part of the foot to rise) and leaves the
+    initial contact alone (it is found from the heel).
+    """
+    data = shared_path("mocap", "fukuchi2017")
+    mod = load_script("validate_events_mocap")
+    res = mod.run(data, seeds=0, start_s=5.0, stop_s=15.0, fps_list=(), verbose=False,
+                  toe_offsets_mm=(0.0, 30.0, 60.0))
+    sweep = res["toe_offset_sweep"]
+    to = [sweep[k]["to_median_ms"] for k in ("0.0", "30.0", "60.0")]
+    ic = [sweep[k]["ic_median_ms"] for k in ("0.0", "30.0", "60.0")]
+    assert abs(to[0]) <= 7.0
+    assert to[0] < to[1] < to[2] and to[2] >= 25.0
+    assert max(ic) - min(ic) <= 3.0
 
 
 # ---- rear and front views (synthetic) ---------------------------------------------
