@@ -38,8 +38,8 @@ from gaitcheck.validation import match_events
 JOINTS = ("SHOULDER", "HIP", "KNEE", "ANKLE", "HEEL", "FOOT_INDEX")
 
 #: How each marker is built from the landmarks, for its tolerance (see :func:`tolerances`):
-#: ("pos", joints) a distance between two points in %leg; ("ang", joints, segments) an
-#: angle of one or more segments, deg; ("time", n_events) a duration between events, ms;
+#: ("pos", joints) a distance between two points in %leg; ("ang", segments) an angle of
+#: one or more segments (:data:`SEGMENT_JOINTS`), deg; ("time", n_events) a duration between events, ms;
 #: ("duty", 2) a duration over a stride, %; ("rate",) cadence, steps/min.
 MARKER_BUILD: dict[str, tuple] = {
     "cadence_spm": ("rate",),
@@ -51,16 +51,20 @@ MARKER_BUILD: dict[str, tuple] = {
     "crossover_ic_pct_leg": ("pos", ("heel", "hip")),
     "step_width_pct_leg": ("pos", ("heel", "heel")),
     "vertical_oscillation_pct_leg": ("pos", ("hip", "hip")),
-    "shank_angle_ic_deg": ("ang", ("knee", "ankle"), ("shank",)),
-    "hip_extension_deg": ("ang", ("hip", "knee"), ("thigh",)),
-    "trunk_lean_deg": ("ang", ("shoulder", "hip"), ("trunk",)),
-    "foot_strike_angle_deg": ("ang", ("heel", "foot_index"), ("foot",)),
-    "pelvic_drop_deg": ("ang", ("hip", "hip"), ("pelvis",)),
-    "knee_flexion_ic_deg": ("ang", ("hip", "knee", "ankle"), ("thigh", "shank")),
-    "knee_flexion_peak_stance_deg": ("ang", ("hip", "knee", "ankle"), ("thigh", "shank")),
-    "knee_flexion_excursion_deg": ("ang", ("hip", "knee", "ankle"),
-                                   ("thigh", "shank", "thigh", "shank")),
+    "shank_angle_ic_deg": ("ang", ("shank",)),
+    "hip_extension_deg": ("ang", ("thigh",)),
+    "trunk_lean_deg": ("ang", ("trunk",)),
+    "foot_strike_angle_deg": ("ang", ("foot",)),
+    "pelvic_drop_deg": ("ang", ("pelvis",)),
+    "knee_flexion_ic_deg": ("ang", ("thigh", "shank")),
+    "knee_flexion_peak_stance_deg": ("ang", ("thigh", "shank")),
+    "knee_flexion_excursion_deg": ("ang", ("thigh", "shank") * 2),
 }
+
+#: The two landmarks that make each segment.
+SEGMENT_JOINTS = {"thigh": ("hip", "knee"), "shank": ("knee", "ankle"),
+                  "trunk": ("shoulder", "hip"), "foot": ("heel", "foot_index"),
+                  "pelvis": ("hip", "hip")}
 
 
 def segment_lengths_px(truth: np.ndarray) -> dict[str, float]:
@@ -101,12 +105,12 @@ def tolerances(err_px: dict[str, float], seg_px: dict[str, float], *, fps: float
             out[name] = build[1] * 1000.0 / fps
         elif kind == "duty":
             out[name] = 100.0 * build[1] * 1000.0 / fps / stride_ms
+        elif kind == "pos":
+            out[name] = 100.0 * float(np.hypot(*(err_px[j] for j in build[1]))) / seg_px["leg"]
         else:
-            e = float(np.sqrt(sum(err_px[j] ** 2 for j in build[1][:2])))
-            if kind == "pos":
-                out[name] = 100.0 * e / seg_px["leg"]
-            else:
-                out[name] = float(sum(np.degrees(np.arctan(e / seg_px[sg])) for sg in build[2]))
+            out[name] = float(sum(
+                np.degrees(np.arctan(np.hypot(*(err_px[j] for j in SEGMENT_JOINTS[sg]))
+                                     / seg_px[sg])) for sg in build[1]))
     return out
 
 

@@ -244,6 +244,48 @@ def test_clean_runner_is_analysed_with_the_true_cadence(clips) -> None:  # noqa:
         assert both[name] == pytest.approx(truth["markers"][name], abs=tol), name
 
 
+def test_clean_side_markers_within_what_the_landmark_error_allows(clips) -> None:  # noqa: ANN001
+    """Every side-view position and angle marker is within the tolerance that the clip's
+    own landmark error allows (``validate_synth.tolerances``), except pelvis-behind-the-foot:
+    it is read at half the contact, and the contact ends late (the toe-off miss below)."""
+    from conftest import load_script
+
+    vs = load_script("validate_synth")
+    res, truth = clips("none", "side")
+    tr = np.asarray(truth["landmarks_px"])
+    tol = vs.tolerances(vs.landmark_errors(res.landmarks.pixels(), tr),
+                        vs.segment_lengths_px(tr), fps=truth["fps"],
+                        cadence_spm=truth["params"]["cadence_spm"])
+    summ = res.marker_summary
+    summ = summ.reset_index() if "marker" not in summ.columns else summ
+    both = summ[summ["side"] == "both"].set_index("marker")["median"]
+    checked = [n for n, b in vs.MARKER_BUILD.items()
+               if b[0] in ("pos", "ang") and n in truth["markers"] and n in both.index
+               and n != "pelvis_behind_foot_ms_pct_leg"]
+    assert len(checked) >= 8
+    for name in checked:
+        assert abs(both[name] - truth["markers"][name]) <= tol[name], (name, both[name],
+                                                                        truth["markers"][name])
+
+
+def test_tolerances_arithmetic() -> None:
+    from conftest import load_script
+
+    vs = load_script("validate_synth")
+    err = {"hip": 3.0, "heel": 4.0, "knee": 3.0, "ankle": 4.0, "shoulder": 0.0,
+           "foot_index": 0.0}
+    seg = {"leg": 100.0, "thigh": 50.0, "shank": 50.0, "trunk": 80.0, "foot": 20.0,
+           "pelvis": 30.0}
+    tol = vs.tolerances(err, seg, fps=50.0, cadence_spm=180.0)
+    assert tol["overstride_ic_pct_leg"] == pytest.approx(5.0)  # hypot(4, 3) px of 100 px
+    assert tol["shank_angle_ic_deg"] == pytest.approx(math.degrees(math.atan(5 / 50)))
+    # thigh: hypot(3, 3) over 50 px; shank: hypot(3, 4) over 50 px
+    assert tol["knee_flexion_ic_deg"] == pytest.approx(
+        math.degrees(math.atan(math.hypot(3, 3) / 50) + math.atan(5 / 50)))
+    assert tol["ground_contact_time_ms"] == pytest.approx(40.0)  # two events, 20 ms frames
+    assert tol["cadence_spm"] == pytest.approx(1.8)
+
+
 _KNOWN_MISSES = {
     # measured with scripts/validate_synth.py (8 s, 60 fps, full model)
     "pelvic-drop": "MediaPipe's hip landmarks do not follow the figure's pelvis tilt "
@@ -279,10 +321,12 @@ def test_initial_contacts_within_one_frame(clips) -> None:  # noqa: ANN001
     assert _within_one_frame(res, truth, "ic") >= 0.9
 
 
-@pytest.mark.xfail(strict=True, reason="toe-off is found 25-50 ms late on the rendered runner "
-                   "(26 ms even from the exact landmarks): the toe-off rule was tuned on "
-                   "force plates with the toe point on the metatarsal heads, which rise "
-                   "before toe-off, while the rendered toe tip stays on the belt")
+@pytest.mark.xfail(strict=True, reason="toe-off is found 35-55 ms late on the rendered runner "
+                   "(24-37 ms even from the exact landmarks): the rendered foot_index is the "
+                   "toe tip, the last point to rise; on the force plates a toe point there "
+                   "makes toe-off 41 ms late too (test_events, toe-point sweep), while the "
+                   "rule is unbiased with the point on the metatarsal heads and on real "
+                   "MediaPipe video")
 def test_toe_offs_within_one_frame(clips) -> None:  # noqa: ANN001
     res, truth = clips("none", "side")
     assert _within_one_frame(res, truth, "to") >= 0.9
