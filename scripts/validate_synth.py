@@ -39,8 +39,8 @@ JOINTS = ("SHOULDER", "HIP", "KNEE", "ANKLE", "HEEL", "FOOT_INDEX")
 
 #: How each marker is built from the landmarks, for its tolerance (see :func:`tolerances`):
 #: ("pos", joints) a distance between two points in %leg; ("ang", segments) an angle of
-#: one or more segments (:data:`SEGMENT_JOINTS`), deg; ("time", n_events) a duration between events, ms;
-#: ("duty", 2) a duration over a stride, %; ("rate",) cadence, steps/min.
+#: one or more segments (:data:`SEGMENT_JOINTS`), deg; ("time", n_events) a duration
+#: between events, ms; ("duty", 2) a duration over a stride, %; ("rate",) cadence.
 MARKER_BUILD: dict[str, tuple] = {
     "cadence_spm": ("rate",),
     "ground_contact_time_ms": ("time", 2),
@@ -74,9 +74,9 @@ def segment_lengths_px(truth: np.ndarray) -> dict[str, float]:
              for s in ("LEFT", "RIGHT")]
         return float(np.nanmedian(np.concatenate(d)))
     mid = lambda n: 0.5 * (truth[:, LM[f"LEFT_{n}"]] + truth[:, LM[f"RIGHT_{n}"]])  # noqa: E731
-    out = {"thigh": seg("HIP", "KNEE"), "shank": seg("KNEE", "ANKLE"),
-           "foot": seg("HEEL", "FOOT_INDEX"),
-           "trunk": float(np.nanmedian(np.linalg.norm(mid("SHOULDER") - mid("HIP"), axis=-1))),
+    out = {name: seg(*(j.upper() for j in SEGMENT_JOINTS[name]))
+           for name in ("thigh", "shank", "foot")}
+    out |= {"trunk": float(np.nanmedian(np.linalg.norm(mid("SHOULDER") - mid("HIP"), axis=-1))),
            "pelvis": float(np.nanmedian(np.linalg.norm(
                truth[:, LM["LEFT_HIP"]] - truth[:, LM["RIGHT_HIP"]], axis=-1)))}
     out["leg"] = out["thigh"] + out["shank"]

@@ -210,12 +210,9 @@ def _flags(result) -> set[str]:  # noqa: ANN001
     return {f.marker for f in result.findings if f.level == "flag"}
 
 
-def _median_error(px: np.ndarray, truth: np.ndarray, name: str) -> float:
-    idx = [LM[f"LEFT_{name}"], LM[f"RIGHT_{name}"]]
-    return float(np.nanmedian(np.linalg.norm(px[:, idx] - truth[:, idx], axis=-1)))
-
-
 def test_mediapipe_finds_the_figure_and_places_its_joints(clips) -> None:  # noqa: ANN001
+    from conftest import load_script
+
     for view in ("side", "rear"):
         res, truth = clips("none", view)
         lm = res.landmarks
@@ -223,8 +220,9 @@ def test_mediapipe_finds_the_figure_and_places_its_joints(clips) -> None:  # noq
         tr = np.asarray(truth["landmarks_px"])
         # measured: side hip 9, knee 6, ankle 13, heel 13, toe 10 px; rear 5-16 px (720p,
         # runner about 530 px tall); a figure MediaPipe misread would be far off
-        for name in ("HIP", "KNEE", "ANKLE", "HEEL", "FOOT_INDEX"):
-            assert _median_error(lm.pixels()[..., :2], tr, name) < 20.0, (view, name)
+        err = load_script("validate_synth").landmark_errors(lm.pixels(), tr)
+        for name in ("hip", "knee", "ankle", "heel", "foot_index"):
+            assert err[name] < 20.0, (view, name)
 
 
 def test_clean_runner_is_analysed_with_the_true_cadence(clips) -> None:  # noqa: ANN001
