@@ -79,7 +79,12 @@ forward of the metatarsal heads (60 mm is about the toe tip) delays toe-off by a
 hand-labelled real clip MediaPipe's ``foot_index`` behaves like the metatarsal heads
 (toe-off median -1 to -8 ms against the middle of the labelled frame, 30 fps); on the
 synthetic runner of :mod:`gaitcheck.synth`, whose shoe has a sharp, high-contrast toe,
-it sits at the tip and toe-off comes about 40 ms late. Contact time, flight time, duty
+it sits at the tip and toe-off comes about 40 ms late. The pose model matters too: on the
+same real clip MediaPipe ``heavy`` places the point nearer the tip than ``full`` and its
+toe-offs come a median 22 ms late. ``scripts/toe_off_profiles.py`` prints the heights of
+the toe point and the heel around toe-off for each of these sources: the toe point is
+about 2 % of the leg up at toe-off on the metatarsal heads and with ``full`` on the real
+clip, and near 0 at the toe tip and on the synthetic shoe. Contact time, flight time, duty
 factor and the midstance instant (half the contact) inherit this uncertainty; initial
 contacts and cadence do not.
 

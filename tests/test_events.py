@@ -208,6 +208,32 @@ def test_toe_off_bias_grows_as_the_toe_point_moves_to_the_tip():
     assert max(ic) - min(ic) <= 3.0
 
 
+def test_toe_point_height_at_toe_off_explains_the_bias():
+    """``scripts/toe_off_profiles.py`` on the force plates: why the toe point matters.
+
+    On the metatarsal heads the point is already up by about the contact band (2.2 %leg)
+    when the force ends; at the toe tip it is still on its floor. The heel is the same
+    marker in both runs, so its profile must not change.
+    """
+    from gaitcheck.mocap import contacts_in_landmark_time, fukuchi_contacts, fukuchi_side_landmarks
+
+    data = shared_path("mocap", "fukuchi2017")
+    mod = load_script("toe_off_profiles")
+    raw = fukuchi_contacts(data)
+    prof = {}
+    for off in (0.0, 60.0):
+        lm = fukuchi_side_landmarks(data, start_s=5.0, stop_s=15.0, toe_offset_mm=off)
+        c = contacts_in_landmark_time(raw, lm)
+        prof[off] = mod.profiles(lm, pd.DataFrame({"side": c["side"].str[0],
+                                                   "t": c["to_time_s"]}))
+    at_to = mod.OFFSETS_MS == 0.0
+    assert 1.5 <= prof[0.0]["toe"][at_to][0] <= 3.0
+    assert abs(prof[60.0]["toe"][at_to][0]) <= 0.5
+    np.testing.assert_allclose(prof[0.0]["heel"], prof[60.0]["heel"])
+    # the heel is rising through toe-off and the foot pitching heel-up
+    assert np.all(np.diff(prof[0.0]["heel"]) > 0) and np.all(np.diff(prof[0.0]["pitch"]) < 0)
+
+
 # ---- rear and front views (synthetic) ---------------------------------------------
 
 
