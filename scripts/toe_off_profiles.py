@@ -40,6 +40,7 @@ import pandas as pd
 from gaitcheck.events import detect_events
 from gaitcheck.kinematics import compute_kinematics
 from gaitcheck.landmarks import LM, Landmarks
+from gaitcheck.validation import match_events
 
 REPO = Path(__file__).resolve().parents[1]
 CLIP = "zzzhushi_treadmill_side_portrait_male_side"
@@ -83,18 +84,11 @@ def profiles(lm: Landmarks, to_times: pd.DataFrame) -> dict[str, np.ndarray]:
 
 
 def to_error_ms(lm: Landmarks, to_times: pd.DataFrame, *, tol_s: float = 0.1) -> float:
-    """Median error (ms) of the rule's toe-offs against ``to_times`` (nearest, same foot)."""
+    """Median error (ms) of the rule's toe-offs against ``to_times`` (same foot)."""
     det = detect_events(compute_kinematics(lm)).contacts
-    errs = []
-    for side in ("l", "r"):
-        d = det.loc[det["side"] == side, "to_time_s"].to_numpy(np.float64)
-        r = to_times.loc[to_times["side"] == side, "t"].to_numpy(np.float64)
-        if not len(d) or not len(r):
-            continue
-        diff = d[None, :] - r[:, None]
-        best = diff[np.arange(len(r)), np.abs(diff).argmin(axis=1)]
-        errs.append(best[np.abs(best) <= tol_s])
-    return float(1000 * np.median(np.concatenate(errs)))
+    de = det.rename(columns={"to_time_s": "t"})[["side", "t"]]
+    m = match_events(de, to_times[["side", "t"]], key="t", tolerance=tol_s)
+    return float(1000 * m["error"].median())
 
 
 def _print(name: str, prof: dict[str, np.ndarray], err: float) -> None:
@@ -146,14 +140,9 @@ def main() -> int:
     tt = ev.loc[ev["event"] == "to", ["side", "time_s"]].rename(columns={"time_s": "t"})
     lm = estimate_landmarks(clip, model="full", progress=False).landmarks
     _print("synthetic runner, 60 fps, MediaPipe full", profiles(lm, tt), to_error_ms(lm, tt))
-    pts = np.asarray(truth["landmarks_px"], dtype=np.float64)
-    w, h = truth["image_size"]
-    xyzv = np.ones((pts.shape[0], pts.shape[1], 4), np.float32)
-    xyzv[..., 0], xyzv[..., 1] = pts[..., 0] / w, pts[..., 1] / h
-    xyzv[..., 2] = np.asarray(truth["landmark_depth_m"]) / 3.0
-    exact = Landmarks(xyzv=xyzv, world=None, fps=float(truth["fps"]),
-                      time_s=np.arange(pts.shape[0]) / float(truth["fps"]),
-                      image_size=(w, h), model="exact", source="rendered joints")
+    from validate_synth import exact_landmarks  # scripts/ is on sys.path when run
+
+    exact = exact_landmarks(truth)
     _print("synthetic runner, 60 fps, the rendered joints (exact)", profiles(exact, tt),
            to_error_ms(exact, tt))
     return 0

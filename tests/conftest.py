@@ -39,6 +39,36 @@ def load_script(name: str):  # noqa: ANN201 - a module
     return mod
 
 
+def write_test_clip(path: Path, frames, *, rate=30, pix_fmt: str = "yuv420p",  # noqa: ANN001
+                    rotation: float | None = None, preset: str | None = None) -> Path:
+    """Encode RGB frames (an iterable of ``(h, w, 3)`` uint8 arrays) to an H.264 test clip.
+
+    Written with PyAV directly, not with gaitcheck's own writer, so the clips that feed
+    the tests do not depend on the code under test. ``rotation`` sets the display-rotation
+    metadata phones write; ``yuv444p`` allows odd frame sizes.
+    """
+    import av
+
+    out = av.open(str(path), "w")
+    s = None
+    for a in frames:
+        if s is None:
+            s = out.add_stream("libx264", rate=rate)
+            s.height, s.width = a.shape[:2]
+            s.pix_fmt = pix_fmt
+            if preset:
+                s.options = {"preset": preset}
+            if rotation is not None:
+                s.set_display_rotation(rotation)
+        for p in s.encode(av.VideoFrame.from_ndarray(a, format="rgb24")):
+            out.mux(p)
+    if s is not None:
+        for p in s.encode():
+            out.mux(p)
+    out.close()
+    return path
+
+
 def video(name: str) -> Path:
     """Return a shared clip by file name (skips when absent)."""
     return shared_path("videos", name)

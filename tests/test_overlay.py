@@ -13,7 +13,7 @@ from fractions import Fraction
 import av
 import numpy as np
 import pytest
-from conftest import video
+from conftest import video, write_test_clip
 from test_markers import rear_runner, side_runner, stride_events
 
 from gaitcheck.errors import GaitcheckError
@@ -47,20 +47,16 @@ def synthetic_result(view: str, clip) -> AnalysisResult:
 
 
 def write_clip(path, *, w=ODD_W, h=ODD_H, n=N, rate=RATE):
-    out = av.open(str(path), "w")
-    s = out.add_stream("libx264", rate=rate)
-    s.width, s.height, s.pix_fmt = w, h, "yuv444p"  # 4:4:4 allows odd sizes
-    s.options = {"preset": "ultrafast"}
     base = np.full((h, w, 3), 110, np.uint8)
-    for i in range(n):
-        a = base.copy()
-        a[:8, : 4 * (i % 100) + 4] = 200  # something that changes
-        for p in s.encode(av.VideoFrame.from_ndarray(a, format="rgb24")):
-            out.mux(p)
-    for p in s.encode():
-        out.mux(p)
-    out.close()
-    return path
+
+    def frames():
+        for i in range(n):
+            a = base.copy()
+            a[:8, : 4 * (i % 100) + 4] = 200  # something that changes
+            yield a
+
+    # 4:4:4 allows odd sizes
+    return write_test_clip(path, frames(), rate=rate, pix_fmt="yuv444p", preset="ultrafast")
 
 
 def probe(path, keep=()):

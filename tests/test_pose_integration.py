@@ -6,7 +6,7 @@ import time
 import av
 import numpy as np
 import pytest
-from conftest import all_videos, video
+from conftest import all_videos, video, write_test_clip
 
 from gaitcheck.cli import main
 from gaitcheck.landmarks import LM, load_landmarks
@@ -148,16 +148,8 @@ def test_slow_motion_clip_is_refused_with_what_to_do(tmp_path, capsys):
 
 def test_clip_without_a_person_is_one_line_and_writes_nothing(tmp_path, capsys, model_dir):
     clip = tmp_path / "empty_room.mp4"
-    out = av.open(str(clip), "w")
-    s = out.add_stream("libx264", rate=30)
-    s.width, s.height, s.pix_fmt = 320, 240, "yuv420p"
-    for i in range(30):
-        frame = np.full((240, 320, 3), 40 + i, np.uint8)  # a plain, slowly brightening wall
-        for p in s.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
-            out.mux(p)
-    for p in s.encode():
-        out.mux(p)
-    out.close()
+    # a plain, slowly brightening wall
+    write_test_clip(clip, (np.full((240, 320, 3), 40 + i, np.uint8) for i in range(30)))
     dest = tmp_path / "out"
     assert main(["analyze", str(clip), "-o", str(dest), "--no-cache"]) == 2
     err = capsys.readouterr().err.strip().splitlines()

@@ -3,28 +3,21 @@ from fractions import Fraction
 import av
 import numpy as np
 import pytest
-from conftest import video
+from conftest import video, write_test_clip
 
 from gaitcheck.errors import VideoError
 from gaitcheck.video import iter_frames, prefetch, probe_video
 
 
 def _write_clip(path, *, w=64, h=32, n=6, rotation=None, fps=30):
-    out = av.open(str(path), "w")
-    s = out.add_stream("libx264", rate=fps)
-    s.width, s.height, s.pix_fmt = w, h, "yuv420p"
-    if rotation is not None:
-        s.set_display_rotation(rotation)
-    for i in range(n):
-        a = np.zeros((h, w, 3), np.uint8)
-        a[:, : w // 4] = 255  # a white band on the stored frame's left edge
-        a[0, 0] = i
-        for p in s.encode(av.VideoFrame.from_ndarray(a, format="rgb24")):
-            out.mux(p)
-    for p in s.encode():
-        out.mux(p)
-    out.close()
-    return path
+    def frames():
+        for i in range(n):
+            a = np.zeros((h, w, 3), np.uint8)
+            a[:, : w // 4] = 255  # a white band on the stored frame's left edge
+            a[0, 0] = i
+            yield a
+
+    return write_test_clip(path, frames(), rate=fps, rotation=rotation)
 
 
 def test_rotation_metadata_turns_frames_upright(tmp_path):
