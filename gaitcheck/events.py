@@ -63,9 +63,12 @@ Limits: the lower-foot rule cannot see the flight phase, so it is shared between
 feet: IC comes about half a flight early and TO half a flight late (on a synthetic rear-view
 runner at 170 steps/min with 71 ms of flight per step, IC 40 ms early and TO 40 ms late,
 ``tests/test_events.py``). Contact times from a rear or front view are therefore too long
-by about one flight time and flight times near zero. Cadence is unaffected (every IC moves
-by the same amount); the frontal markers, read at IC or over the contact, are read about
-half a flight (1 frame at 30 fps) earlier or later than the true events.
+by about one flight time and flight times near zero (on the rendered rear-view runner of
+:mod:`gaitcheck.synth`, 151 ms of flight per step: IC about 60 ms early, TO about 105 ms
+late), so :mod:`gaitcheck.markers` reports contact time, flight time and duty factor as
+not measurable from these views. Cadence is unaffected (every IC moves by the same
+amount); the frontal markers, read at IC or over the contact, are read about half a
+flight (1 frame at 30 fps) earlier or later than the true events.
 
 Toe-off and where ``foot_index`` sits
 -------------------------------------

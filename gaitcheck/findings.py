@@ -148,7 +148,8 @@ _UNIT_WORDS = {"%leg": "% of leg length", "deg": "°", "steps/min": "steps/min",
 
 _ALLOWED_KEYS: frozenset[str] = frozenset({
     "direction", "watch", "flag", "dead_band", "dead_band_source", "evidence", "basis",
-    "references", "consistent_with", "consistent_with_low", "article", "caveat", "params",
+    "references", "consistent_with", "consistent_with_low", "article", "caveat", "limit",
+    "params",
 })
 _REQUIRED_KEYS: tuple[str, ...] = (
     "direction", "dead_band", "dead_band_source", "evidence", "basis", "references",
@@ -198,7 +199,10 @@ class Band:
     article : str
         The seed article(s) that name the fault.
     caveat : str
-        Sentence(s) shown with the finding.
+        Sentence(s) shown with the finding when it is outside the band (or informational).
+    limit : str
+        A known limit of the measurement itself, shown with every reading, the ``ok`` ones
+        included: it matters most when nothing was found.
     params : tuple of (str, float)
         Composite markers only: named numbers (see :func:`push_off_deficit`).
     """
@@ -216,6 +220,7 @@ class Band:
     consistent_with_low: str = ""
     article: str = ""
     caveat: str = ""
+    limit: str = ""
     params: tuple[tuple[str, float], ...] = field(default_factory=tuple)
 
     def param(self, name: str) -> float:
@@ -271,7 +276,7 @@ class Band:
             "basis": self.basis, "references": list(self.references),
             "consistent_with": self.consistent_with,
             "consistent_with_low": self.consistent_with_low, "article": self.article,
-            "caveat": self.caveat, "params": dict(self.params),
+            "caveat": self.caveat, "limit": self.limit, "params": dict(self.params),
         }
 
 
@@ -352,7 +357,7 @@ def _build(marker: str, t: Mapping[str, Any], origin: Mapping[str, str]) -> Band
         raise fail("basis", f"must be one of {', '.join(BASES)}, not {t['basis']!r}")
     if not _number(t["dead_band"]) or t["dead_band"] < 0:
         raise fail("dead_band", "must be a number >= 0")
-    for key in ("dead_band_source", "consistent_with", "article", "caveat",
+    for key in ("dead_band_source", "consistent_with", "article", "caveat", "limit",
                 "consistent_with_low"):
         if key in t and not isinstance(t[key], str):
             raise fail(key, "must be a string")
@@ -410,7 +415,7 @@ def _build(marker: str, t: Mapping[str, Any], origin: Mapping[str, str]) -> Band
         evidence=t["evidence"], basis=t["basis"], references=tuple(refs),
         consistent_with=t["consistent_with"],
         consistent_with_low=t.get("consistent_with_low", ""), article=t["article"],
-        caveat=t.get("caveat", ""),
+        caveat=t.get("caveat", ""), limit=t.get("limit", ""),
         params=tuple(sorted((k, float(v)) for k, v in params.items())),
     )
 
@@ -610,6 +615,8 @@ def _text(marker: str, side: str, value: float, unit: str, level: str, band: Ban
         parts.append(extra)
     if band.caveat and (level != "ok" or band.direction == "info"):
         parts.append(band.caveat)
+    if band.limit:
+        parts.append(band.limit)
     if n_strides < MIN_STRIDES:
         parts.append(f"The estimate rests on only {n_strides} stride"
                      f"{'' if n_strides == 1 else 's'}, so confidence is reduced.")

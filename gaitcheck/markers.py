@@ -564,7 +564,7 @@ def compute_markers(kin: Kinematics, ev: GaitEvents, *, valid_only: bool = True)
     ctx = _Context(kin, ev, st)
     view = _view_kind(kin.view)
     for spec in MARKERS.values():
-        if spec.view in (ANY_VIEW, view):
+        if _view_allows(spec, view):
             out[spec.name] = spec.func(ctx)
     if "foot_strike_angle_deg" in out:
         fsa = out["foot_strike_angle_deg"].to_numpy()
@@ -580,20 +580,28 @@ def compute_markers(kin: Kinematics, ev: GaitEvents, *, valid_only: bool = True)
     return out
 
 
-#: Markers made from the length of the contacts (not only their rhythm).
+#: Markers made from the length of the contacts (not only their rhythm). A rear or front
+#: view cannot see the airborne phase, so they are not measurable there: on gaitcheck's
+#: rendered runner (true contact 202 ms) they read 361-383 ms and a negative flight time
+#: (initial contact ~60 ms early, toe-off ~105 ms late; see gaitcheck.events).
 CONTACT_DURATION_MARKERS = ("ground_contact_time_ms", "flight_time_ms", "duty_factor_pct")
+
+_FRONTAL_TIMING_REASON = ("not measurable from this view ({view}): a rear or front view "
+                          "cannot see when a foot leaves the ground; needs a side view")
+
+
+def _view_allows(spec: MarkerSpec, view: str) -> bool:
+    """Whether the view kind (``side``/``frontal``) can show the marker."""
+    if spec.name in CONTACT_DURATION_MARKERS and view == FRONTAL_VIEW:
+        return False
+    return spec.view in (ANY_VIEW, view)
 
 
 def _confidence(spec: MarkerSpec, kin: Kinematics, side: str, n: int, vis: float) -> float:
     """Confidence 0..1 = view x timing x visibility x limb x stride count (documented)."""
-    view_ok = spec.view == ANY_VIEW or spec.view == _view_kind(kin.view)
-    c = float(kin.view_confidence) if view_ok else 0.0
+    c = float(kin.view_confidence) if _view_allows(spec, _view_kind(kin.view)) else 0.0
     if spec.kind == "timing":
         c *= min(1.0, kin.fps / 60.0)  # one frame = 16.7 ms at 60 fps, the per-step LoA
-        if spec.name in CONTACT_DURATION_MARKERS and _view_kind(kin.view) == FRONTAL_VIEW:
-            # a rear/front view cannot see the airborne phase: on a rendered runner with
-            # exact truth, contacts came out ~60 ms early and ~100 ms late (events.py)
-            c *= 0.25
     else:
         c *= min(1.0, kin.fps / 30.0) ** 0.5
     c *= float(np.clip((vis - 0.3) / 0.5, 0.0, 1.0)) if np.isfinite(vis) else 0.5
@@ -629,10 +637,10 @@ def summarize_markers(per_stride: pd.DataFrame, kin: Kinematics) -> pd.DataFrame
     Confidence (0..1) is the product of: the view detection's confidence (0 for a marker
     the view cannot show); for timing markers ``min(1, fps / 60)``, else
     ``sqrt(min(1, fps / 30))``; mean hip/knee/ankle visibility mapped from 0.3..0.8 to
-    0..1; 0.8 for the far leg in a side view; ``min(1, strides / 6)``; and 0.25 for
-    contact time, flight time and duty factor from a rear or front view, which cannot see
-    the airborne phase (:data:`CONTACT_DURATION_MARKERS`). Asymmetry rows take the
-    weaker side's confidence.
+    0..1; 0.8 for the far leg in a side view; ``min(1, strides / 6)``. Contact time,
+    flight time and duty factor (:data:`CONTACT_DURATION_MARKERS`) are not measurable from
+    a rear or front view, which cannot see the airborne phase; cadence is. Asymmetry rows
+    take the weaker side's confidence.
     """
     from .landmarks import LM
 
@@ -645,7 +653,9 @@ def summarize_markers(per_stride: pd.DataFrame, kin: Kinematics) -> pd.DataFrame
     rows = []
     for spec in MARKERS.values():
         needs = {SIDE_VIEW: "a side", FRONTAL_VIEW: "a rear or front"}.get(spec.view)
-        measurable = spec.view == ANY_VIEW or spec.view == view
+        measurable = _view_allows(spec, view)
+        why_not = (_FRONTAL_TIMING_REASON.format(view=kin.view) if spec.view == ANY_VIEW
+                   else f"not measurable from this view ({kin.view}): needs {needs} view")
         medians = {}
         for side in ("l", "r", "both"):
             if measurable and spec.name in per_stride:
@@ -662,7 +672,7 @@ def summarize_markers(per_stride: pd.DataFrame, kin: Kinematics) -> pd.DataFrame
             medians[side] = med
             reason = None
             if not measurable:
-                reason = (f"not measurable from this view ({kin.view}): needs {needs} view")
+                reason = why_not
             elif n == 0:
                 reason = "no valid stride with this marker"
             elif side != "both" and n < MIN_STRIDES_PER_SIDE:
@@ -685,8 +695,7 @@ def summarize_markers(per_stride: pd.DataFrame, kin: Kinematics) -> pd.DataFrame
                 "q1": np.nan, "q3": np.nan, "iqr": np.nan, "n_strides": n, "unit": "%",
                 "confidence": 0.0, "measurable": bool(np.isfinite(asym)),
                 "reason": None if np.isfinite(asym) else (
-                    f"not measurable from this view ({kin.view}): needs {needs} view"
-                    if not measurable else "needs valid strides on both sides"),
+                    why_not if not measurable else "needs valid strides on both sides"),
             })
     df = pd.DataFrame(rows).set_index(["marker", "side"])
     # asymmetry confidence: the weaker side's

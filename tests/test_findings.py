@@ -412,6 +412,25 @@ def test_every_text_is_plain_and_never_a_diagnosis(bands):
     assert n > 100
 
 
+def test_a_measurement_limit_is_shown_with_every_reading_ok_included(bands, tmp_path):
+    """The pelvic-drop band carries a limit of the pose model's hips (measured on the
+    synthetic runner); it must reach the reader when the pelvis reads level, where a caveat
+    (shown only outside the band) would not."""
+    limit = bands["pelvic_drop_deg"].limit
+    assert "15°" in limit and "does not rule out" in limit
+    for value, level in ((2.0, "ok"), (9.5, "watch"), (13.0, "flag")):
+        f = judged(assess(make_summary(left={"pelvic_drop_deg": value}), bands=bands),
+                   "pelvic_drop_deg", "l")
+        assert f.level == level
+        assert limit in f.text and f.text.endswith(DISCLAIMER)
+    ok = judged(assess(make_summary(), bands=bands), "overstride_ic_pct_leg", "l")
+    assert ok.level == "ok" and bands["overstride_ic_pct_leg"].caveat not in ok.text
+    p = tmp_path / "limit.toml"
+    p.write_text("[band.cadence_spm]\nlimit = 3\n", encoding="utf-8")
+    with pytest.raises(GaitcheckError, match="limit must be a string"):
+        load_bands(p)
+
+
 def test_order_is_deterministic_flags_first(bands):
     s = make_summary(left={"overstride_ic_pct_leg": 30.0, "pelvic_drop_deg": 9.5,
                            "hip_extension_deg": -2.0})

@@ -265,6 +265,15 @@ def test_rear_view_pelvic_drop_and_crossover(drop, cross):
     # step width: each foot at -cross from the midline, on the other side
     assert summary.loc[("step_width_pct_leg", "both"), "median"] == pytest.approx(
         -2 * 100 * cross / np.median(leg), abs=1.5)
+    # a rear view sees the rhythm of the steps (cadence) but not the airborne phase:
+    # contact time, flight time and duty factor are not measured, and say why
+    assert summary.loc[("cadence_spm", "both"), "measurable"]
+    for name in ("ground_contact_time_ms", "flight_time_ms", "duty_factor_pct",
+                 "ground_contact_time_ms_asymmetry_pct"):
+        row = summary.loc[(name, "both")]
+        assert not row["measurable"] and "cannot see when a foot leaves" in row["reason"]
+        assert not np.isfinite(row["median"])
+    assert "ground_contact_time_ms" not in per_stride.columns
 
 
 def test_every_marker_is_documented():
