@@ -186,6 +186,9 @@ def run_one(fault: str, view: str, out_dir: Path, *, seconds: float, fps: float,
     markers = {}
     for name, value in truth["markers"].items():
         if name in both.index:
+            if not bool(both.loc[name, "measurable"]):  # e.g. contact time from a rear view
+                markers[name] = {"truth": value, "not_measured": str(both.loc[name, "reason"])}
+                continue
             med = float(both.loc[name, "median"])
             markers[name] = {"truth": value, "measured": med, "error": med - value,
                              "tolerance": tol.get(name, float("nan")),
@@ -236,6 +239,9 @@ def main() -> int:
                       f"{100 * ex['to']['within_1_frame']:.0f} % (median "
                       f"{ex['to']['median_error_ms']:+.0f} ms)")
             for name, m in row["markers"].items():
+                if "not_measured" in m:
+                    print(f"   {name:34s} truth {m['truth']:8.2f}  {m['not_measured']}")
+                    continue
                 print(f"   {name:34s} truth {m['truth']:8.2f}  measured {m['measured']:8.2f}  "
                       f"error {m['error']:+6.2f}  tolerance {m['tolerance']:5.1f}  "
                       f"{'within' if m['within'] else 'OUTSIDE'}")
