@@ -45,6 +45,7 @@ __all__ = [
     "CITATION",
     "FukuchiTrial",
     "NoiseModel",
+    "RearCamera",
     "SideCamera",
     "Skeleton3D",
     "add_pose_noise",
@@ -54,6 +55,7 @@ __all__ = [
     "force_marker_lag",
     "force_plate_contacts",
     "fukuchi_contacts",
+    "fukuchi_rear_landmarks",
     "fukuchi_side_landmarks",
     "load_fukuchi_trial",
     "processed_summary",
@@ -828,6 +830,148 @@ class SideCamera:
         )
 
 
+@dataclass(frozen=True)
+class RearCamera:
+    """A static pinhole camera behind the treadmill, level with the hips, looking forward.
+
+    Projection: depth is the distance along the running direction, ``D + (X - Xc)`` (a
+    foot further forward is further away); image ``x = cx + f (Z - Zc) / depth`` (the
+    runner's right on image right, as seen from behind), image ``y = cy - f (Y - Yc) /
+    depth``. ``Xc, Yc, Zc`` is the mean mid-hip over the clip, placed at the image's
+    horizontal centre and at ``hip_y_frac`` of its height; ``f`` makes the body height
+    ``body_height_frac`` of the image height at the hips' depth. Perspective matters
+    here: a foot on the belt moves towards the camera through the stance and so slides
+    down the image, which is what a phone behind a treadmill sees.
+
+    Parameters
+    ----------
+    image_size : tuple of int
+        ``(width, height)`` in pixels (default portrait 720x1280, as phones film).
+    distance_m : float
+        Camera distance from the mean mid-hip along the running direction, metres.
+    body_height_frac : float
+        Body height as a fraction of the image height at the hips' depth.
+    hip_y_frac : float
+        Image height fraction (from the top) of the mean mid-hip.
+    """
+
+    image_size: tuple[int, int] = (720, 1280)
+    distance_m: float = 2.5
+    body_height_frac: float = 0.70
+    hip_y_frac: float = 0.45
+
+    def __post_init__(self) -> None:
+        if not self.distance_m > 0:
+            raise ValueError("distance_m must be positive")
+
+    def project(
+        self,
+        skeleton: Skeleton3D,
+        *,
+        height_mm: float,
+        source: str = "mocap",
+        model: str = "mocap",
+        info: dict[str, Any] | None = None,
+    ) -> Landmarks:
+        """Project a skeleton into this camera's image (see :meth:`SideCamera.project`).
+
+        The ``z`` channel is the forward distance from the mean mid-hip, in image widths
+        (larger = farther from the camera), like MediaPipe's relative depth.
+        """
+        w, h = self.image_size
+        n = skeleton.time_s.size
+        d_mm = self.distance_m * 1000.0
+        f = self.body_height_frac * h * d_mm / float(height_mm)  # px x mm / mm
+        p = skeleton.points
+        hip_mid = (p["left_hip"] + p["right_hip"]) / 2
+        x_c, y_c, z_c = np.nanmean(hip_mid, axis=0)
+        names = [f"{side}_{j}" for side in ("left", "right") for j in _JOINTS]
+        idx = np.array([LM[nm.upper()] for nm in names])
+        xyz = np.stack([p[nm] for nm in names], axis=1)  # (n, 12, 3)
+        depth = d_mm + (xyz[..., 0] - x_c)
+        xyzv = np.full((n, N_LANDMARKS, 4), np.nan, dtype=np.float64)
+        xyzv[:, idx, 0] = (w / 2.0 + f * (xyz[..., 2] - z_c) / depth) / w
+        xyzv[:, idx, 1] = (self.hip_y_frac * h - f * (xyz[..., 1] - y_c) / depth) / h
+        xyzv[:, idx, 2] = f / d_mm * (xyz[..., 0] - x_c) / w
+        xyzv[:, idx, 3] = np.where(np.isfinite(xyz).all(axis=2), 1.0, np.nan)
+        t = skeleton.time_s
+        meta = {
+            "mocap_t0_s": float(t[0]) if n else 0.0,
+            "camera": {k: (list(v) if isinstance(v, tuple) else v)
+                       for k, v in asdict(self).items()},
+            "height_mm": float(height_mm),
+            "simulated_landmarks": names,
+            "skeleton": skeleton.info,
+        }
+        meta.update(info or {})
+        fps = float(np.round(1.0 / np.median(np.diff(t)), 6)) if n > 1 else 1.0
+        return Landmarks(xyzv=xyzv.astype(np.float32), world=None, fps=fps,
+                         time_s=(t - t[0]) if n else t.copy(), image_size=(int(w), int(h)),
+                         model=model, source=source, info=meta)
+
+
+def _fukuchi_skeleton(data_dir: str | Path, *, subject: str, trial: str,
+                      start_s: float | None, stop_s: float | None, trunk_lean_deg: float,
+                      toe_offset_mm: float) -> tuple[FukuchiTrial, Skeleton3D, dict[str, Any]]:
+    """Load a trial, reconstruct its joints and keep ``start_s <= t < stop_s``."""
+    tr = load_fukuchi_trial(data_dir, subject=subject, trial=trial, forces=False)
+    skel = reconstruct_skeleton(
+        tr.markers,
+        tr.static,
+        tr.time_s,
+        height_mm=tr.height_mm,
+        trunk_lean_deg=trunk_lean_deg,
+        toe_offset_mm=toe_offset_mm,
+    )
+    t = skel.time_s
+    keep = np.ones(t.size, bool)
+    if start_s is not None:
+        keep &= t >= start_s - 1e-9
+    if stop_s is not None:
+        keep &= t < stop_s - 1e-9
+    if not keep.any():
+        raise ValueError(f"no marker samples in [{start_s}, {stop_s})")
+    skel = Skeleton3D(
+        time_s=t[keep], points={k: v[keep] for k, v in skel.points.items()}, info=skel.info
+    )
+    info = {
+        "subject": subject,
+        "trial": trial,
+        "mocap_rate_hz": tr.rate_hz,
+        "foot_strike": {
+            "right": str(tr.info.get(f"RFSI{trial[-2:]}", "")),
+            "left": str(tr.info.get(f"LFSI{trial[-2:]}", "")),
+        },
+        "citation": CITATION,
+    }
+    return tr, skel, info
+
+
+def fukuchi_rear_landmarks(
+    data_dir: str | Path,
+    *,
+    subject: str = "RBDS001",
+    trial: str = "runT25",
+    camera: RearCamera | None = None,
+    start_s: float | None = None,
+    stop_s: float | None = None,
+) -> Landmarks:
+    """Rear-camera landmarks of a Fukuchi et al. (2017) treadmill trial at the mocap rate.
+
+    As :func:`fukuchi_side_landmarks`, seen by a :class:`RearCamera` (default: portrait
+    720x1280, 2.5 m behind the hips, level with them). The same twelve landmarks are
+    filled; with the force-plate contacts they test the rear-view event rule.
+
+    Data: Fukuchi RK, Fukuchi CA, Duarte M (2017), PeerJ 5:e3298, CC BY 4.0.
+    """
+    tr, skel, info = _fukuchi_skeleton(data_dir, subject=subject, trial=trial,
+                                       start_s=start_s, stop_s=stop_s, trunk_lean_deg=0.0,
+                                       toe_offset_mm=0.0)
+    return (camera or RearCamera()).project(skel, height_mm=tr.height_mm,
+                                            source=f"{subject}{trial}",
+                                            model="mocap:fukuchi2017", info=info)
+
+
 def fukuchi_side_landmarks(
     data_dir: str | Path,
     *,
@@ -887,42 +1031,12 @@ def fukuchi_side_landmarks(
         )
     elif near_side is not None or facing is not None or image_size is not None:
         raise ValueError("give either camera or near_side/facing/image_size, not both")
-    tr = load_fukuchi_trial(data_dir, subject=subject, trial=trial, forces=False)
-    skel = reconstruct_skeleton(
-        tr.markers,
-        tr.static,
-        tr.time_s,
-        height_mm=tr.height_mm,
-        trunk_lean_deg=trunk_lean_deg,
-        toe_offset_mm=toe_offset_mm,
-    )
-    t = skel.time_s
-    keep = np.ones(t.size, bool)
-    if start_s is not None:
-        keep &= t >= start_s - 1e-9
-    if stop_s is not None:
-        keep &= t < stop_s - 1e-9
-    if not keep.any():
-        raise ValueError(f"no marker samples in [{start_s}, {stop_s})")
-    skel = Skeleton3D(
-        time_s=t[keep], points={k: v[keep] for k, v in skel.points.items()}, info=skel.info
-    )
-    return camera.project(
-        skel,
-        height_mm=tr.height_mm,
-        source=f"{subject}{trial}",
-        model="mocap:fukuchi2017",
-        info={
-            "subject": subject,
-            "trial": trial,
-            "mocap_rate_hz": tr.rate_hz,
-            "foot_strike": {
-                "right": str(tr.info.get(f"RFSI{trial[-2:]}", "")),
-                "left": str(tr.info.get(f"LFSI{trial[-2:]}", "")),
-            },
-            "citation": CITATION,
-        },
-    )
+    tr, skel, info = _fukuchi_skeleton(data_dir, subject=subject, trial=trial,
+                                       start_s=start_s, stop_s=stop_s,
+                                       trunk_lean_deg=trunk_lean_deg,
+                                       toe_offset_mm=toe_offset_mm)
+    return camera.project(skel, height_mm=tr.height_mm, source=f"{subject}{trial}",
+                          model="mocap:fukuchi2017", info=info)
 
 
 # --------------------------------------------------------------------------------------

@@ -257,6 +257,24 @@ def test_perspective_camera_magnifies_near_leg(skeleton: mocap.Skeleton3D) -> No
     assert spread(persp, LM.LEFT_ANKLE) < spread(ortho, LM.LEFT_ANKLE)
 
 
+def test_rear_camera_sees_right_on_the_right_and_a_stance_foot_slide_down(
+        skeleton: mocap.Skeleton3D) -> None:
+    sk = mocap.Skeleton3D(
+        time_s=skeleton.time_s[:300], points={k: v[:300] for k, v in skeleton.points.items()}
+    )
+    px = mocap.RearCamera().project(sk, height_mm=1810).pixels()
+    assert np.all(px[:, LM.RIGHT_HIP, 0] > px[:, LM.LEFT_HIP, 0])  # seen from behind
+    # the lowest heel samples are on the belt; there, nearer the camera (further back,
+    # smaller lab X) means lower in the image
+    x = sk.points["right_heel"][:, 0]
+    y_lab = sk.points["right_heel"][:, 1]
+    on_belt = y_lab <= np.nanpercentile(y_lab, 10)
+    r = np.corrcoef(x[on_belt], px[on_belt, LM.RIGHT_HEEL, 1])[0, 1]
+    assert r < -0.9
+    with pytest.raises(ValueError, match="distance_m"):
+        mocap.RearCamera(distance_m=0.0)
+
+
 def test_2d_knee_angle_matches_authors_curves(data_dir: Path, lm150: Landmarks, contacts) -> None:
     px = lm150.pixels()
     u = px[:, LM.RIGHT_HIP] - px[:, LM.RIGHT_KNEE]
