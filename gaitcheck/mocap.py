@@ -685,6 +685,17 @@ def reconstruct_skeleton(
 # --------------------------------------------------------------------------------------
 
 
+def _projected(xyzv: np.ndarray, t: np.ndarray, image_size: tuple[int, int], *, model: str,
+               source: str, meta: dict[str, Any]) -> Landmarks:
+    """Landmarks from projected points on the marker clock (``time_s`` restarts at 0)."""
+    n = t.size
+    fps = float(np.round(1.0 / np.median(np.diff(t)), 6)) if n > 1 else 1.0
+    return Landmarks(xyzv=xyzv.astype(np.float32), world=None, fps=fps,
+                     time_s=(t - t[0]) if n else t.copy(),
+                     image_size=(int(image_size[0]), int(image_size[1])), model=model,
+                     source=source, info=meta)
+
+
 @dataclass(frozen=True)
 class SideCamera:
     """A static camera looking at the treadmill from one side, square to the running direction.
@@ -817,17 +828,7 @@ class SideCamera:
             "skeleton": skeleton.info,
         }
         meta.update(info or {})
-        fps = float(np.round(1.0 / np.median(np.diff(t)), 6)) if n > 1 else 1.0
-        return Landmarks(
-            xyzv=xyzv.astype(np.float32),
-            world=None,
-            fps=fps,
-            time_s=(t - t[0]) if n else t.copy(),
-            image_size=(int(w), int(h)),
-            model=model,
-            source=source,
-            info=meta,
-        )
+        return _projected(xyzv, t, (w, h), model=model, source=source, meta=meta)
 
 
 @dataclass(frozen=True)
@@ -904,10 +905,7 @@ class RearCamera:
             "skeleton": skeleton.info,
         }
         meta.update(info or {})
-        fps = float(np.round(1.0 / np.median(np.diff(t)), 6)) if n > 1 else 1.0
-        return Landmarks(xyzv=xyzv.astype(np.float32), world=None, fps=fps,
-                         time_s=(t - t[0]) if n else t.copy(), image_size=(int(w), int(h)),
-                         model=model, source=source, info=meta)
+        return _projected(xyzv, t, (w, h), model=model, source=source, meta=meta)
 
 
 def _fukuchi_skeleton(data_dir: str | Path, *, subject: str, trial: str,
