@@ -81,6 +81,9 @@ class MarkerSpec:
         ``'length'``.
     func : callable
         ``func(ctx) -> ndarray`` with one value per stride.
+    view_note : str
+        Why the other view cannot show the marker, when that is not obvious; it goes into
+        the "not measurable" reason.
     """
 
     name: str
@@ -93,6 +96,7 @@ class MarkerSpec:
     label: str
     kind: str
     func: Callable[[_Context], np.ndarray]
+    view_note: str = ""
 
 
 #: Every registered marker, by name, in report order.
@@ -226,10 +230,19 @@ def _cadence(ctx: _Context) -> np.ndarray:
     return 120000.0 / ctx.st["stride_time_ms"].to_numpy(np.float64)
 
 
+#: Contact time, flight time and duty factor need the moment a foot leaves the ground, which
+#: a rear or front view does not show: on gaitcheck's rendered runner (true contact 202 ms)
+#: they read 361-383 ms and a negative flight time (initial contact ~60 ms early, toe-off
+#: ~105 ms late; see gaitcheck.events), and on the force plates seen from behind toe-off
+#: came 131 ms late (tests/test_events.py). They are side-view markers.
+_NO_FLIGHT_SEEN = "a rear or front view cannot see when a foot leaves the ground"
+
+
 @register(name="ground_contact_time_ms", unit="ms", view=SIDE_VIEW, event="stance",
           sign="higher = longer on the ground",
           definition="Toe-off minus initial contact of the same foot (sub-frame times).",
-          references=_EVENTS_REF, label="Ground contact time", kind="timing")
+          references=_EVENTS_REF, label="Ground contact time", kind="timing",
+          view_note=_NO_FLIGHT_SEEN)
 def _gct(ctx: _Context) -> np.ndarray:
     return ctx.st["contact_time_ms"].to_numpy(np.float64)
 
@@ -238,7 +251,8 @@ def _gct(ctx: _Context) -> np.ndarray:
           sign="higher = longer airborne",
           definition="Initial contact of the other foot minus this foot's toe-off; NaN when "
                      "the other foot's contact is missing.",
-          references=_EVENTS_REF, label="Flight time", kind="timing")
+          references=_EVENTS_REF, label="Flight time", kind="timing",
+          view_note=_NO_FLIGHT_SEEN)
 def _flight(ctx: _Context) -> np.ndarray:
     c = ctx.ev.contacts
     out = np.full(len(ctx.st), np.nan)
@@ -262,7 +276,8 @@ def _flight(ctx: _Context) -> np.ndarray:
           sign="higher = larger share of the stride on the ground",
           definition="Ground contact time / stride time x 100.",
           references=("Lussiana et al. 2019, J Exp Biol jeb192047",), label="Duty factor",
-          kind="timing")
+          kind="timing",
+          view_note=_NO_FLIGHT_SEEN)
 def _duty(ctx: _Context) -> np.ndarray:
     return 100.0 * ctx.st["contact_time_ms"].to_numpy(np.float64) / ctx.st[
         "stride_time_ms"].to_numpy(np.float64)
@@ -564,7 +579,7 @@ def compute_markers(kin: Kinematics, ev: GaitEvents, *, valid_only: bool = True)
     ctx = _Context(kin, ev, st)
     view = _view_kind(kin.view)
     for spec in MARKERS.values():
-        if _view_allows(spec, view):
+        if spec.view in (ANY_VIEW, view):
             out[spec.name] = spec.func(ctx)
     if "foot_strike_angle_deg" in out:
         fsa = out["foot_strike_angle_deg"].to_numpy()
@@ -580,25 +595,10 @@ def compute_markers(kin: Kinematics, ev: GaitEvents, *, valid_only: bool = True)
     return out
 
 
-#: Markers made from the length of the contacts (not only their rhythm). A rear or front
-#: view cannot see the airborne phase, so they are not measurable there: on gaitcheck's
-#: rendered runner (true contact 202 ms) they read 361-383 ms and a negative flight time
-#: (initial contact ~60 ms early, toe-off ~105 ms late; see gaitcheck.events), and on the
-#: force plates seen from behind toe-off came 131 ms late (tests/test_events.py).
-CONTACT_DURATION_MARKERS = ("ground_contact_time_ms", "flight_time_ms", "duty_factor_pct")
-
-_FRONTAL_TIMING_REASON = ("not measurable from this view ({view}): a rear or front view "
-                          "cannot see when a foot leaves the ground; needs a side view")
-
-
-def _view_allows(spec: MarkerSpec, view: str) -> bool:
-    """Whether the view kind (``side``/``frontal``) can show the marker."""
-    return spec.view in (ANY_VIEW, view)
-
-
 def _confidence(spec: MarkerSpec, kin: Kinematics, side: str, n: int, vis: float) -> float:
     """Confidence 0..1 = view x timing x visibility x limb x stride count (documented)."""
-    c = float(kin.view_confidence) if _view_allows(spec, _view_kind(kin.view)) else 0.0
+    view_ok = spec.view == ANY_VIEW or spec.view == _view_kind(kin.view)
+    c = float(kin.view_confidence) if view_ok else 0.0
     if spec.kind == "timing":
         c *= min(1.0, kin.fps / 60.0)  # one frame = 16.7 ms at 60 fps, the per-step LoA
     else:
@@ -629,16 +629,16 @@ def summarize_markers(per_stride: pd.DataFrame, kin: Kinematics) -> pd.DataFrame
         mean(|median_l|, |median_r|) x 100``); columns ``median``, ``q1``, ``q3``,
         ``iqr``, ``n_strides``, ``unit``, ``confidence``, ``measurable``, ``reason``.
         A marker the view cannot show has ``measurable`` False and ``reason`` "not
-        measurable from this view (<view>): needs a <side|rear or front> view".
+        measurable from this view (<view>): [<its view_note>; ]needs a <side|rear or
+        front> view" (contact time, flight time and duty factor name the airborne phase a
+        rear view cannot see).
 
     Notes
     -----
     Confidence (0..1) is the product of: the view detection's confidence (0 for a marker
     the view cannot show); for timing markers ``min(1, fps / 60)``, else
     ``sqrt(min(1, fps / 30))``; mean hip/knee/ankle visibility mapped from 0.3..0.8 to
-    0..1; 0.8 for the far leg in a side view; ``min(1, strides / 6)``. Contact time,
-    flight time and duty factor (:data:`CONTACT_DURATION_MARKERS`) are not measurable from
-    a rear or front view, which cannot see the airborne phase; cadence is. Asymmetry rows
+    0..1; 0.8 for the far leg in a side view; ``min(1, strides / 6)``. Asymmetry rows
     take the weaker side's confidence.
     """
     from .landmarks import LM
@@ -652,10 +652,10 @@ def summarize_markers(per_stride: pd.DataFrame, kin: Kinematics) -> pd.DataFrame
     rows = []
     for spec in MARKERS.values():
         needs = {SIDE_VIEW: "a side", FRONTAL_VIEW: "a rear or front"}.get(spec.view)
-        measurable = _view_allows(spec, view)
-        why_not = (_FRONTAL_TIMING_REASON.format(view=kin.view)
-                   if spec.name in CONTACT_DURATION_MARKERS and view == FRONTAL_VIEW
-                   else f"not measurable from this view ({kin.view}): needs {needs} view")
+        measurable = spec.view == ANY_VIEW or spec.view == view
+        why_not = (f"not measurable from this view ({kin.view}): "
+                   + (f"{spec.view_note}; " if spec.view_note and view else "")
+                   + f"needs {needs} view")
         medians = {}
         for side in ("l", "r", "both"):
             if measurable and spec.name in per_stride:

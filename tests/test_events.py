@@ -332,7 +332,7 @@ def test_rear_view_against_force_plates_keeps_the_rhythm_not_the_contact_lengths
     cadence (156.4 steps/min on the plates), and initial contacts close to the plates
     (+15 ms at 150 Hz), but it cannot see the flight after toe-off: toe-offs come about
     130 ms late. This is the measurement behind reporting contact time, flight time and
-    duty factor as not measurable from a rear view (markers.CONTACT_DURATION_MARKERS): if
+    duty factor as not measurable from a rear view (their view_note in gaitcheck.markers): if
     a better rear-view rule brings toe-off within 40 ms, revisit that decision."""
     from gaitcheck.markers import compute_markers, summarize_markers
     from gaitcheck.mocap import contacts_in_landmark_time, fukuchi_contacts, fukuchi_rear_landmarks
