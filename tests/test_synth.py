@@ -106,6 +106,31 @@ def test_clean_runner_is_ok_and_every_fault_crosses_its_flag_band() -> None:
             assert margin >= 5.0, (fault, name, tm[name], flag)
 
 
+def test_default_runner_gives_what_the_module_docstring_says() -> None:
+    """gaitcheck.synth states what the fault-free defaults produce (and that the bounce is
+    below the published 7-8 cm); this keeps those sentences true if a default changes."""
+    m = GaitModel(runner_params("none"))
+    t = np.linspace(0.0, 2 * m.stride_s, 4001)
+    j = m.joints(t)
+
+    def from_down(a: str, b: str) -> np.ndarray:
+        v = j[b] - j[a]
+        return np.degrees(np.arctan2(v[:, 0], -v[:, 1]))
+
+    thigh = from_down("r_hip", "r_knee")
+    knee = thigh - from_down("r_knee", "r_ankle")
+    tm = truth_markers(m, camera_for_view("side"), "side")
+    assert tm["knee_flexion_ic_deg"] == pytest.approx(16.0, abs=0.5)
+    assert tm["knee_flexion_peak_stance_deg"] == pytest.approx(38.0, abs=0.5)
+    assert knee.max() == pytest.approx(109.0, abs=1.0)
+    assert thigh.max() == pytest.approx(49.0, abs=1.0)
+    assert thigh.min() == pytest.approx(-18.0, abs=1.0)
+    assert m.contact_s == pytest.approx(0.20, abs=0.005)
+    pelvis_y = j["pelvis"][:, 1]
+    assert pelvis_y.max() - pelvis_y.min() == pytest.approx(0.049, abs=0.001)
+    assert tm["vertical_oscillation_pct_leg"] == pytest.approx(5.7, abs=0.1)
+
+
 def test_truth_markers_follow_the_model_parameters() -> None:
     # overstride in %leg is what the model was told (the side camera barely distorts it)
     for pct in (5.0, 20.0, 30.0):
