@@ -20,7 +20,9 @@ the runner's hip centre stays at ``x = 0``.
 * **Hip height** is a cosine at step frequency with its lowest point at midstance
   (amplitude ``hip_drop_m``), set so that the knee is flexed ``knee_ic_deg`` at initial
   contact. The pelvis tilts in the frontal plane (``pelvic_drop_deg``), the swing-side hip
-  dropping, about the stance hip.
+  dropping, about the stance hip. The trunk stays upright in the frontal plane by default
+  (the lumbar spine takes up the pelvic tilt); ``trunk_side_tilt_deg`` tilts it, shoulder
+  line included, towards the swing side with the same timing.
 * **Swing** is a clamped cubic spline of the ankle position through via-points (heel
   recovery behind, knee drive in front) that leaves the stance path with its velocity at
   toe-off and lands with a downward, backward velocity; the ankle angle follows a spline.
@@ -119,6 +121,8 @@ class RunnerParams:
     trunk_lean_deg: float = 7.0          # forward, hip to shoulder vs vertical
     foot_lateral_m: float = 0.055        # foot contact point from the midline (own side +)
     pelvic_drop_deg: float = 3.0         # peak frontal pelvic tilt, swing side down
+    trunk_side_tilt_deg: float = 0.0     # peak sideways trunk tilt in stance, towards the
+    #                                      swing side (same timing as the pelvic tilt)
     # ankle via-points of the swing: (share of swing, x in leg lengths from the hip, y in m
     # above the belt): leaving, heel recovery behind (peak knee flexion), knee drive, reach
     # The first via-point is relative to the ankle at toe-off (it keeps moving back and
@@ -443,14 +447,27 @@ class GaitModel:
             y = y - self.p.midstance_sink_m * bump
         return y
 
-    def pelvic_obliquity(self, t: np.ndarray) -> np.ndarray:
-        """Frontal pelvic tilt (rad), positive = left hip below right (right stance)."""
+    def _stance_bumps(self, t: np.ndarray) -> np.ndarray:
+        """Return a half sine over each contact: + in right stance, - in left, 0 in flight."""
         out = np.zeros(np.shape(t))
         for side, sign in (("r", 1.0), ("l", -1.0)):
             tau = self.phase_of(t, side)
             bump = np.where(tau < self.contact_s, np.sin(math.pi * tau / self.contact_s), 0.0)
             out = out + sign * bump
-        return math.radians(self.p.pelvic_drop_deg) * out
+        return out
+
+    def pelvic_obliquity(self, t: np.ndarray) -> np.ndarray:
+        """Frontal pelvic tilt (rad), positive = left hip below right (right stance)."""
+        return math.radians(self.p.pelvic_drop_deg) * self._stance_bumps(t)
+
+    def trunk_side_tilt(self, t: np.ndarray) -> np.ndarray:
+        """Sideways trunk tilt (rad), positive = shoulders towards the left (right stance).
+
+        With the default 0 the trunk stays upright in the frontal plane and the lumbar
+        spine takes up the whole pelvic tilt; equal to the pelvic tilt, the trunk is rigid
+        with the pelvis.
+        """
+        return math.radians(self.p.trunk_side_tilt_deg) * self._stance_bumps(t)
 
     # ---------------------------------------------------------------- all joints
 
@@ -461,7 +478,7 @@ class GaitModel:
         ``{l,r}_toe`` (MediaPipe heel / foot-index landmark points), ``{l,r}_heel_sole``,
         ``{l,r}_toe_sole``, ``neck`` (shoulder centre), ``{l,r}_shoulder``, ``{l,r}_elbow``,
         ``{l,r}_wrist``, ``head`` (centre), ``face_fwd``/``face_up`` (unit vectors), and
-        the scalars-per-frame ``trunk_lean`` (rad).
+        the scalars-per-frame ``trunk_lean`` and ``trunk_side_tilt`` (rad).
         """
         p, b = self.p, self.body
         t = np.atleast_1d(np.asarray(t, dtype=np.float64))
@@ -526,10 +543,17 @@ class GaitModel:
         step_phase = 2 * math.pi * np.mod(t - self.ic0["r"] - self.contact_s / 2,
                                           self.step_s) / self.step_s
         lean = math.radians(p.trunk_lean_deg) + math.radians(1.5) * np.cos(step_phase)
-        up = np.stack([np.sin(lean), np.cos(lean), np.zeros(n)], axis=1)
+        side_tilt = self.trunk_side_tilt(t)
+        # sagittal lean, then the sideways tilt (top towards -z, the left, when positive)
+        up = np.stack([np.sin(lean) * np.cos(side_tilt), np.cos(lean) * np.cos(side_tilt),
+                       -np.sin(side_tilt)], axis=1)
+        # the shoulder line turns with the sideways tilt (right shoulder up when positive)
+        across = np.stack([np.zeros(n), np.sin(side_tilt), np.cos(side_tilt)], axis=1)
+        up_frontal = np.stack([np.zeros(n), np.cos(side_tilt), -np.sin(side_tilt)], axis=1)
         neck = pelvis + b.trunk * up
         out["neck"] = neck
         out["trunk_lean"] = lean
+        out["trunk_side_tilt"] = side_tilt
         head_tilt = lean * 0.35
         head_up = np.stack([np.sin(head_tilt), np.cos(head_tilt), np.zeros(n)], axis=1)
         out["head"] = neck + b.head_up * head_up + np.array([0.012, 0, 0]) * b.leg
@@ -537,8 +561,7 @@ class GaitModel:
         out["face_fwd"] = np.stack([np.cos(head_tilt), -np.sin(head_tilt), np.zeros(n)], axis=1)
         stride_phase = 2 * math.pi * np.mod(t - self.ic0["r"], self.stride_s) / self.stride_s
         for side, zsign, shift in (("r", 1.0, math.pi), ("l", -1.0, 0.0)):
-            sh = neck + np.array([0.0, -0.02 * b.leg, 0.0]) + np.array([0, 0, zsign]) * \
-                b.shoulder_half
+            sh = neck - 0.02 * b.leg * up_frontal + zsign * b.shoulder_half * across
             swing = np.cos(stride_phase - shift)  # +1 = arm most forward
             a_up = math.radians(-8.0) + math.radians(p.arm_swing_deg) * swing + lean * 0.5
             elbow_f = math.radians(p.elbow_flexion_deg) + math.radians(12.0) * swing

@@ -4,5 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 . .venv/bin/activate
-ruff check gaitcheck tests scripts
+ruff check gaitcheck tests scripts notebooks
 python -m pytest "$@"
