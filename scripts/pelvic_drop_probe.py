@@ -71,6 +71,7 @@ def run(pelvis_deg: float, trunk_deg: float, out_dir: Path, *, seconds: float,
               "trunk": line_tilt_deg(true_px, LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER),
               "mediapipe": line_tilt_deg(res.landmarks.pixels(), LM.LEFT_HIP, LM.RIGHT_HIP)}
     return {"pelvis_deg": pelvis_deg, "trunk_deg": trunk_deg,
+            "analysable": res.analysable, "reason": res.reason,
             "truth_pelvic_drop_deg": float(truth["markers"]["pelvic_drop_deg"]),
             "measured_pelvic_drop_deg": measured,
             "flags": sorted({f.marker for f in res.findings if f.level == "flag"}),

@@ -388,19 +388,14 @@ def test_hip_line_follows_the_trunk(tmp_path, model_dir) -> None:  # noqa: ANN00
     1.1 and 9.5 deg. If MediaPipe ever reads the pelvis instead, this fails and the
     limit, the README and the pelvic-drop xfail must be revisited.
     """
-    from gaitcheck.pipeline import analyze_video
+    from conftest import load_script
 
+    probe = load_script("pelvic_drop_probe")
     read = {}
     for pelvis, trunk in ((15.0, 0.0), (3.0, 15.0)):
-        params = runner_params("none", pelvic_drop_deg=pelvis, trunk_side_tilt_deg=trunk)
-        video, _ = render_clip(SynthSpec(view="rear", seconds=5.0), tmp_path / f"{pelvis}.mp4",
-                               params=params)
-        res = analyze_video(video, progress=False)
-        assert res.analysable, res.reason
-        s = res.marker_summary.reset_index() if "marker" not in res.marker_summary.columns \
-            else res.marker_summary
-        row = s[(s["marker"] == "pelvic_drop_deg") & (s["side"] == "both")]
-        read[(pelvis, trunk)] = float(row["median"].iloc[0])
+        r = probe.run(pelvis, trunk, tmp_path, seconds=5.0, model="full")
+        assert r["analysable"], r["reason"]
+        read[(pelvis, trunk)] = r["measured_pelvic_drop_deg"]
     assert read[(15.0, 0.0)] < 4.0, read      # the pelvis alone barely shows
     assert read[(3.0, 15.0)] > 6.0, read      # the trunk alone reads as a drop
     assert read[(3.0, 15.0)] - read[(15.0, 0.0)] > 4.0, read
